@@ -1,0 +1,3 @@
+"""LedgerBridge: accounts integration console for field-service businesses."""
+
+__version__ = "0.1.0"

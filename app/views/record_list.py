@@ -1,0 +1,126 @@
+"""The list screen every record type uses: a filter box, a sortable table, and the screen's buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.views.table_models import SORT_ROLE, Column, RecordTableModel
+
+R = TypeVar("R")
+
+
+class RecordListView(QWidget, Generic[R]):
+    """Layout of a list screen. Signals: ``selection_changed()``, ``activated(row)`` (double-click/Enter).
+
+    Attributes: ``title``, ``filter_edit``, ``table``, ``model`` (a RecordTableModel), ``proxy``,
+    ``count_label``; ``add_button(text)`` puts a button on the screen's bar.
+    """
+
+    selection_changed = Signal()
+    activated = Signal(object)
+
+    def __init__(self, title: str, columns: Sequence[Column[R]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(title)
+        self.title.setObjectName("screenTitle")
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(320)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        self.model: RecordTableModel[R] = RecordTableModel(columns, parent=self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+
+        self._buttons = QHBoxLayout()
+        self._buttons.setSpacing(6)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit)
+        bar.addStretch(1)
+        bar.addLayout(self._buttons)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+        self.table.doubleClicked.connect(lambda index: self.activated.emit(self._row_for(index.row())))
+        self.model.modelReset.connect(self._update_count)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+
+    def add_button(self, text: str, *, tooltip: str = "") -> QPushButton:
+        button = QPushButton(text)
+        if tooltip:
+            button.setToolTip(tooltip)
+        self._buttons.addWidget(button)
+        return button
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        selected = self.selected()
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        if selected is not None:
+            self.select(selected)
+
+    def selected(self) -> R | None:
+        indexes = self.table.selectionModel().selectedRows()
+        if not indexes:
+            return None
+        return self._row_for(indexes[0].row())
+
+    def select(self, wanted: R) -> bool:
+        """Select the row equal to ``wanted`` (rows compare by their own ``==``)."""
+        for source_row, row in enumerate(self.model.rows()):
+            if row == wanted:
+                index = self.proxy.mapFromSource(self.model.index(source_row, 0))
+                if index.isValid():
+                    self.table.selectRow(index.row())
+                    return True
+        return False
+
+    def _row_for(self, proxy_row: int) -> R:
+        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
+        return self.model.row_at(source.row())
+
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{total:,}" if shown == total else f"{shown:,} of {total:,}")

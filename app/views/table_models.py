@@ -1,0 +1,121 @@
+"""One table model for every list: typed rows (detached records or dataclasses) shown through columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from app.services.money import format_money
+
+R = TypeVar("R")
+
+#: Role returning a value that sorts correctly (numbers as numbers, dates as dates).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def display_text(value: object) -> str:
+    """How a value reads in a list: money as $1,234.50, dates as 27/11/2026, nothing as blank."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return format_money(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone().strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def sort_value(value: object) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.timestamp()
+    if isinstance(value, dt.date):
+        return value.toordinal()
+    if isinstance(value, bool | int | float):
+        return value
+    return str(value).casefold()
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    """A column of a list: its header and how to read it from a row."""
+
+    header: str
+    value: Callable[[R], object]
+    tooltip: Callable[[R], str] | None = None
+
+    def is_numeric(self, row: R) -> bool:
+        return isinstance(self.value(row), Decimal | int) and not isinstance(self.value(row), bool)
+
+
+class RecordTableModel(QAbstractTableModel, Generic[R]):
+    """A read-only table of ``rows`` shown through ``columns``.
+
+    Rows are plain objects read once on the GUI thread (detached ORM rows or dataclasses); a screen
+    replaces them with ``set_rows`` after a reload.
+    """
+
+    def __init__(self, columns: Sequence[Column[R]], rows: Sequence[R] = (), parent: Any = None) -> None:
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._rows = list(rows)
+
+    # -- the screen's side
+    def set_rows(self, rows: Sequence[R]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[R]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> R:
+        return self._rows[row]
+
+    # -- Qt's side
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        column = self._columns[index.column()]
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display_text(column.value(row))
+        if role == SORT_ROLE:
+            return sort_value(column.value(row))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.is_numeric(row):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
+            return column.tooltip(row)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            return self._columns[section].header
+        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
+            return section + 1
+        return None
