@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -14,6 +15,7 @@ from app.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    Job,
     LineKind,
     MobileDevice,
     Payment,
@@ -22,10 +24,10 @@ from app.models import (
     SequenceKind,
     TaxRate,
 )
-from app.models.base import utcnow
+from app.models.base import Money, utcnow
 from app.services.errors import RuleError
 from app.services.invoice_totals import LineInput, document_totals
-from app.services.money import ZERO, format_money, round_money
+from app.services.money import ZERO, format_money, round_money, tax_in_inclusive
 from app.services.numbering import issue_number
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
@@ -87,8 +89,28 @@ def recalculate(invoice: Invoice) -> None:
 def _apply_draft(session: Session, invoice: Invoice, draft: InvoiceDraft) -> None:
     validate_draft(draft)
     assert draft.customer_id is not None
-    invoice.customer = session.get_one(Customer, draft.customer_id)
-    invoice.job_id = draft.job_id
+    # No autoflush while reading: an edited invoice is half-changed until every line is built.
+    with session.no_autoflush:
+        _fill(session, invoice, draft)
+    recalculate(invoice)
+
+
+def _fill(session: Session, invoice: Invoice, draft: InvoiceDraft) -> None:
+    assert draft.customer_id is not None
+    customer = session.get(Customer, draft.customer_id)
+    if customer is None:
+        raise RuleError("That customer no longer exists; choose another.", field="customer")
+    job: Job | None = None
+    if draft.job_id is not None:
+        job = session.get(Job, draft.job_id)
+        if job is None:
+            raise RuleError("That job no longer exists; choose another.", field="job")
+        if job.customer_id != customer.id:
+            raise RuleError(
+                f"Job {job.number} is for another customer, not {customer.name}.", field="job"
+            )
+    invoice.customer = customer
+    invoice.job = job
     invoice.date = draft.date
     invoice.due_date = draft.due_date
     invoice.notes = draft.notes
@@ -99,40 +121,58 @@ def _apply_draft(session: Session, invoice: Invoice, draft: InvoiceDraft) -> Non
             description=line.description.strip(),
             quantity=line.quantity,
             unit_price=line.unit_price,
-            tax_rate=line.tax_rate,
+            # Re-read by id in this session: an editor reads tax rates in a session of its own, and a
+            # detached copy would clash with the row this session may already hold.
+            tax_rate=session.get(TaxRate, line.tax_rate.id) if line.tax_rate is not None else None,
             material_id=line.material_id,
         )
         for position, line in enumerate(draft.lines)
     ]
-    recalculate(invoice)
 
 
 def create_invoice(session: Session, draft: InvoiceDraft, *, device: MobileDevice | None = None) -> Invoice:
-    """A new draft invoice, numbered from the invoice sequence (or the device's block)."""
-    validate_draft(draft)
-    invoice = Invoice(number=issue_number(session, SequenceKind.INVOICE, device), status=InvoiceStatus.DRAFT)
+    """A new draft invoice, numbered from the invoice sequence (or the device's block).
+
+    The invoice joins the session only once the draft is accepted, so a refusal leaves nothing behind
+    and uses no number.
+    """
+    invoice = Invoice(status=InvoiceStatus.DRAFT)
+    _apply_draft(session, invoice, draft)
+    invoice.number = issue_number(session, SequenceKind.INVOICE, device)
     if device is not None:
         invoice.device_id = device.id
     session.add(invoice)
-    _apply_draft(session, invoice, draft)
     session.flush()
     return invoice
 
 
 def update_invoice(session: Session, invoice: Invoice, draft: InvoiceDraft) -> Invoice:
-    """Edit an invoice. An approved invoice may be edited (the package is updated); a voided one may not."""
+    """Edit an invoice. An approved invoice may be edited (the package is updated); a voided one may not.
+
+    An approved invoice keeps its payments and credit notes, so its total cannot drop below what they
+    settle, and its date cannot move after its first payment.
+    """
     if invoice.status is InvoiceStatus.VOIDED:
         raise RuleError(f"Invoice {invoice.number} is voided and can no longer be changed.")
-    if invoice.status is InvoiceStatus.APPROVED:
+    validate_draft(draft)
+    settled = invoice.amount_paid + invoice.amount_credited
+    if invoice.status is InvoiceStatus.APPROVED and settled > ZERO:
         new_total = document_totals(
             [LineInput(line.quantity, line.unit_price, _rate(line.tax_rate)) for line in draft.lines]
         ).total
-        if new_total < invoice.amount_paid:
+        if new_total < settled:
             raise RuleError(
-                f"Invoice {invoice.number} has {format_money(invoice.amount_paid)} paid; its total cannot "
+                f"Invoice {invoice.number} has {format_money(settled)} paid or credited; its total cannot "
                 f"drop to {format_money(new_total)}. Delete or reduce a payment first.",
                 field="lines",
             )
+    first_payment = min((p.date for p in invoice.payments if not p.deleted), default=None)
+    if first_payment is not None and draft.date > first_payment:
+        raise RuleError(
+            f"A payment on this invoice is dated {first_payment:%d/%m/%Y}; the invoice date cannot be "
+            "after it.",
+            field="date",
+        )
     _apply_draft(session, invoice, draft)
     invoice.revision += 1
     session.flush()
@@ -151,8 +191,12 @@ def approve_invoice(session: Session, invoice: Invoice) -> None:
     session.flush()
 
 
-def void_invoice(session: Session, invoice: Invoice) -> None:
-    """Void an invoice. One with payments keeps them until they are deleted, so the books stay balanced."""
+def check_can_void(invoice: Invoice) -> None:
+    """Raise RuleError if ``invoice`` cannot be voided, so a screen can say why before asking to confirm.
+
+    The packages refuse to void an invoice with payments or credit notes allocated (Xero: "Invoice not of
+    valid status for modification"), so we refuse first, in words the bookkeeper can act on.
+    """
     if invoice.status is InvoiceStatus.VOIDED:
         raise RuleError(f"Invoice {invoice.number} is already voided.")
     if invoice.amount_paid != ZERO:
@@ -160,6 +204,16 @@ def void_invoice(session: Session, invoice: Invoice) -> None:
             f"Invoice {invoice.number} has {format_money(invoice.amount_paid)} of payments recorded. "
             "Delete the payments before voiding it."
         )
+    if invoice.amount_credited != ZERO:
+        raise RuleError(
+            f"Invoice {invoice.number} has {format_money(invoice.amount_credited)} of credit notes "
+            "allocated to it, so it cannot be voided."
+        )
+
+
+def void_invoice(session: Session, invoice: Invoice) -> None:
+    """Void an invoice. One with payments keeps them until they are deleted, so the books stay balanced."""
+    check_can_void(invoice)
     invoice.status = InvoiceStatus.VOIDED
     invoice.voided_at = utcnow()
     invoice.revision += 1
@@ -216,6 +270,8 @@ def delete_payment(session: Session, payment: Payment) -> None:
 
 def write_off_bad_debt(session: Session, invoice: Invoice, *, date: dt.date, reason: str = "") -> CreditNote:
     """Write off what is owing as a bad debt: a credit note for the amount due, to the bad debt account."""
+    if invoice.status is InvoiceStatus.APPROVED and invoice.amount_due <= ZERO:
+        raise RuleError(f"Nothing is owing on {invoice.number}, so there is nothing to write off.")
     return create_credit_note(
         session,
         invoice,
@@ -236,7 +292,13 @@ def create_credit_note(
     is_bad_debt: bool = False,
     tax_rate: TaxRate | None = None,
 ) -> CreditNote:
-    """A credit note for ``amount`` (including tax) against an approved invoice."""
+    """A credit note for ``amount`` (including tax) against an approved invoice.
+
+    Without ``tax_rate`` the credit carries the invoice's share of GST: ``amount x invoice tax / invoice
+    total``. A full credit then reverses exactly the GST charged (per-line rounding can make that differ
+    by a cent from taxing the total), and a credit on an invoice mixing GST and GST-free lines carries GST
+    only on the taxable part, as the ATO's adjustment for a bad debt does.
+    """
     if invoice.status is not InvoiceStatus.APPROVED:
         raise RuleError(
             f"Credit notes can only be raised against approved invoices; {invoice.number} is "
@@ -244,16 +306,21 @@ def create_credit_note(
         )
     amount = round_money(amount)
     if amount <= ZERO:
-        raise RuleError("Nothing is owing on this invoice to credit.", field="amount")
+        raise RuleError("Enter a credit amount above $0.00.", field="amount")
     if amount > invoice.amount_due:
         raise RuleError(
             f"{format_money(amount)} is more than the {format_money(invoice.amount_due)} owing on "
             f"{invoice.number}.",
             field="amount",
         )
-    if tax_rate is None and invoice.lines:
-        tax_rate = invoice.lines[0].tax_rate
-    totals = document_totals([LineInput(Decimal(1), amount, _rate(tax_rate))], amounts_include_tax=True)
+    if tax_rate is not None:
+        tax = tax_in_inclusive(amount, tax_rate.rate)
+    else:
+        tax = round_money(amount * invoice.tax_total / invoice.total) if invoice.total else ZERO
+        rates = {line.tax_rate_id for line in invoice.lines}
+        # One rate on every line: record it. Mixed rates: no single rate describes the credit; its tax
+        # amount (set above) is what counts.
+        tax_rate = invoice.lines[0].tax_rate if len(rates) == 1 and invoice.lines else None
     note = CreditNote(
         number=issue_number(session, SequenceKind.CREDIT_NOTE),
         invoice=invoice,
@@ -262,10 +329,97 @@ def create_credit_note(
         reason=reason,
         is_bad_debt=is_bad_debt,
         tax_rate=tax_rate,
-        subtotal=totals.subtotal,
-        tax_total=totals.tax_total,
-        total=totals.total,
+        subtotal=amount - tax,
+        tax_total=tax,
+        total=amount,
     )
     session.add(note)
     session.flush()
     return note
+
+
+@dataclass(frozen=True)
+class InvoiceSummary:
+    """One invoice as a list shows it. ``owing`` is what Invoice.amount_due says (nothing once voided)."""
+
+    id: int
+    number: str
+    date: dt.date
+    due_date: dt.date
+    customer_id: int
+    customer_name: str
+    job_number: str
+    status: InvoiceStatus
+    total: Decimal
+    paid: Decimal
+    credited: Decimal
+    owing: Decimal
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.status is InvoiceStatus.APPROVED and self.owing > ZERO
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return self.is_unpaid and self.due_date < today
+
+
+def invoice_summaries(session: Session) -> list[InvoiceSummary]:
+    """Every invoice with its customer, job, and paid / credited / owing amounts, in one query.
+
+    The sums follow Invoice.amount_paid and amount_credited (deleted payments and voided credit notes do
+    not count); a test holds the two to agreement. Typed as Money so SQLite's float sums come back as
+    exact cents.
+    """
+    paid = type_coerce(
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.invoice_id == Invoice.id, Payment.deleted.is_(False))
+        .correlate(Invoice)
+        .scalar_subquery(),
+        Money,
+    )
+    credited = type_coerce(
+        select(func.coalesce(func.sum(CreditNote.total), 0))
+        .where(CreditNote.invoice_id == Invoice.id, CreditNote.voided.is_(False))
+        .correlate(Invoice)
+        .scalar_subquery(),
+        Money,
+    )
+    rows = session.execute(
+        select(
+            Invoice.id,
+            Invoice.number,
+            Invoice.date,
+            Invoice.due_date,
+            Invoice.customer_id,
+            Customer.name,
+            Job.number,
+            Invoice.status,
+            Invoice.total,
+            paid,
+            credited,
+        )
+        .join(Customer, Invoice.customer_id == Customer.id)
+        .outerjoin(Job, Invoice.job_id == Job.id)
+        .order_by(Invoice.date.desc(), Invoice.id.desc())
+    ).all()
+    summaries = []
+    for id_, number, date, due_date, customer_id, customer_name, job_number, status, total, p, c in rows:
+        paid_amount, credited_amount = round_money(Decimal(p)), round_money(Decimal(c))
+        owing = ZERO if status is InvoiceStatus.VOIDED else total - paid_amount - credited_amount
+        summaries.append(
+            InvoiceSummary(
+                id=id_,
+                number=number,
+                date=date,
+                due_date=due_date,
+                customer_id=customer_id,
+                customer_name=customer_name,
+                job_number=job_number or "",
+                status=status,
+                total=total,
+                paid=paid_amount,
+                credited=credited_amount,
+                owing=owing,
+            )
+        )
+    return summaries
