@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
+from app.views.catalogue_view import JobTypesView, MaterialsView, PaymentsAndTaxView
+from app.views.customers_view import CustomersView
+from app.views.jobs_view import JobsView
 from app.views.placeholder import PlaceholderView
+from app.views.suppliers_view import PurchaseOrdersView, SupplierInvoicesView
 
 SessionFactory = Callable[[], Session]
 
@@ -47,14 +51,14 @@ def _sync_log(session_factory: SessionFactory) -> QWidget:
 PAGES: tuple[Page, ...] = (
     Page("Administration", "Accounts Integration", _accounts_integration),
     Page("Administration", "Auto Numbering", _placeholder("Auto Numbering", "Coming in this release.")),
-    Page("Administration", "Payments & Tax", _placeholder("Payments & Tax", "Coming in this release.")),
-    Page("Administration", "Job Types", _placeholder("Job Types", "Coming in this release.")),
-    Page("Administration", "Materials", _placeholder("Materials", "Coming in this release.")),
-    Page("Customers", "Customers", _placeholder("Customers", "Coming in this release.")),
+    Page("Administration", "Payments & Tax", PaymentsAndTaxView),
+    Page("Administration", "Job Types", JobTypesView),
+    Page("Administration", "Materials", MaterialsView),
+    Page("Customers", "Customers", CustomersView),
     Page("Customers", "Import/Export", _placeholder("Import/Export", "Coming in this release.")),
-    Page("Jobs", "Jobs", _placeholder("Jobs", "Coming in this release.")),
+    Page("Jobs", "Jobs", JobsView),
     Page("Invoices", "Invoices", _placeholder("Invoices", "Coming in this release.")),
-    Page("Suppliers", "Supplier Invoices", _placeholder("Supplier Invoices", "Coming in this release.")),
-    Page("Suppliers", "Purchase Orders", _placeholder("Purchase Orders", "Coming in this release.")),
+    Page("Suppliers", "Supplier Invoices", SupplierInvoicesView),
+    Page("Suppliers", "Purchase Orders", PurchaseOrdersView),
     Page("Sync", "Sync Log", _sync_log),
 )

@@ -1,0 +1,125 @@
+"""Customers: the list of the business's customers, and the editor for one customer."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLineEdit, QWidget
+from sqlalchemy.orm import Session
+
+from app.db import SessionFactory
+from app.models import Customer
+from app.services.customers import (
+    CustomerDetails,
+    CustomerRow,
+    duplicate_name_warning,
+    format_abn,
+    list_customers,
+    save_customer,
+)
+from app.services.errors import RuleError
+from app.views.record_editor import Confirm, EditableListView, RecordEditorDialog, ask_yes_no, text_box
+from app.views.table_models import Column
+
+COLUMNS: tuple[Column[CustomerRow], ...] = (
+    Column("Name", lambda r: r.name),
+    Column("Contact", lambda r: r.contact_person),
+    Column("Email", lambda r: r.email),
+    Column("Phone", lambda r: r.phone),
+    Column("ABN", lambda r: r.abn),
+    Column("Account number", lambda r: r.account_number),
+)
+
+
+class CustomerEditorDialog(RecordEditorDialog):
+    """New or edit one customer. Attributes: one input per field (``name_edit``, ``email_edit``, ...),
+    ``record_id`` (None for a new customer until it is saved)."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        customer: Customer | None = None,
+        *,
+        confirm: Confirm = ask_yes_no,
+        parent: QWidget | None = None,
+    ) -> None:
+        title = "New customer" if customer is None else f"Edit customer - {customer.name}"
+        super().__init__(title, session_factory, confirm=confirm, parent=parent)
+        self.record_id = customer.id if customer is not None else None
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("Business or person, as it should read on invoices")
+        self.contact_edit = QLineEdit()
+        self.email_edit = QLineEdit()
+        self.email_edit.setPlaceholderText("accounts@example.com.au")
+        self.phone_edit = QLineEdit()
+        self.abn_edit = QLineEdit()
+        self.abn_edit.setPlaceholderText("11 digits, e.g. 51 824 753 556")
+        self.account_number_edit = QLineEdit()
+        self.address_edit = text_box(3)
+        self.add_field("name", "Name *", self.name_edit)
+        self.add_field("contact_person", "Contact person", self.contact_edit)
+        self.add_field("email", "Email", self.email_edit, hint="Where invoices and statements are sent.")
+        self.add_field("phone", "Phone", self.phone_edit)
+        self.add_field("abn", "ABN", self.abn_edit, hint="Checked against the ABN's check digits.")
+        self.add_field(
+            "account_number",
+            "Account number",
+            self.account_number_edit,
+            hint="Your own reference for this customer; it matches them to their contact in your "
+            "accounting package when customers are imported.",
+        )
+        self.add_field("billing_address", "Billing address", self.address_edit)
+        if customer is not None:
+            self.fill(CustomerDetails.of(customer))
+
+    def fill(self, details: CustomerDetails) -> None:
+        self.name_edit.setText(details.name)
+        self.contact_edit.setText(details.contact_person)
+        self.email_edit.setText(details.email)
+        self.phone_edit.setText(details.phone)
+        self.abn_edit.setText(format_abn(details.abn))
+        self.account_number_edit.setText(details.account_number)
+        self.address_edit.setPlainText(details.billing_address)
+
+    def details(self) -> CustomerDetails:
+        return CustomerDetails(
+            name=self.name_edit.text(),
+            contact_person=self.contact_edit.text(),
+            email=self.email_edit.text(),
+            phone=self.phone_edit.text(),
+            abn=self.abn_edit.text(),
+            account_number=self.account_number_edit.text(),
+            billing_address=self.address_edit.toPlainText(),
+        )
+
+    def warning_before_saving(self, session: Session) -> RuleError | None:
+        warning = duplicate_name_warning(session, self.name_edit.text(), excluding_id=self.record_id)
+        return RuleError(warning, field="name") if warning else None
+
+    def write(self, session: Session) -> None:
+        customer = session.get(Customer, self.record_id) if self.record_id is not None else None
+        if self.record_id is not None and customer is None:
+            raise RuleError("This customer has been deleted meanwhile; close this window.")
+        saved = save_customer(session, self.details(), customer)
+        self.record_id = saved.id
+
+
+class CustomersView(EditableListView[CustomerRow]):
+    """Customers -> Customers: every customer, New customer and Edit (double-click a row to edit)."""
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        *,
+        confirm: Confirm = ask_yes_no,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(
+            "Customers", COLUMNS, session_factory, new_text="New customer…", confirm=confirm, parent=parent
+        )
+        self.filter_edit.setPlaceholderText("Filter by name, contact, email, phone, ABN or account…")
+
+    def load(self, session: Session) -> list[CustomerRow]:
+        return list_customers(session)
+
+    def make_editor(self, session: Session, row: CustomerRow | None) -> CustomerEditorDialog:
+        customer = session.get_one(Customer, row.id) if row is not None else None
+        return CustomerEditorDialog(self._session_factory, customer, confirm=self.confirm, parent=self)
