@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -46,6 +46,11 @@ NUMBERED_RECORDS: dict[SequenceKind, type[Job | Quote | Invoice | CreditNote | P
     SequenceKind.CREDIT_NOTE: CreditNote,
     SequenceKind.PURCHASE_ORDER: PurchaseOrder,
 }
+
+#: Numbers stay well inside a 32-bit integer column, with room for the device blocks above them.
+MAX_NEXT_NUMBER = 999_999_999
+#: MobileDevice.name is a String(100).
+DEVICE_NAME_LENGTH = 100
 
 _PREFIX_RE = re.compile(r"^[A-Za-z0-9/_.#-]{0,20}$")
 
@@ -91,8 +96,7 @@ def issue_number(session: Session, kind: SequenceKind, device: MobileDevice | No
     if device is None:
         prefix, number = _advance(session, kind, 1)
         return f"{prefix}{number}"
-    if not device.active:
-        raise RuleError(f"The device '{device.name}' has been retired and cannot be given numbers.")
+    _hold_active_device(session, device)
     while True:
         block = _current_block(session, kind, device)
         if block is None:
@@ -109,6 +113,24 @@ def issue_number(session: Session, kind: SequenceKind, device: MobileDevice | No
             session.expire(block)
             return f"{block.prefix}{next_number - 1}"
         session.expire(block)  # used up meanwhile: take the next block
+
+
+def _hold_active_device(session: Session, device: MobileDevice) -> None:
+    """Refuse a retired device, judged by the database, and lock its row until the transaction ends.
+
+    The object in hand may be stale (another window or process may have retired the device since it was
+    read). The no-op UPDATE takes the row lock on PostgreSQL (the write lock on SQLite) so a retirement
+    running at the same moment waits for this number rather than releasing the block under it, and a
+    retired device is never given a fresh block.
+    """
+    held = session.execute(
+        update(MobileDevice)
+        .where(MobileDevice.id == device.id, MobileDevice.retired_at.is_(None))
+        .values(retired_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuleError(f"The device '{device.name}' has been retired and cannot be given numbers.")
 
 
 def _current_block(session: Session, kind: SequenceKind, device: MobileDevice) -> NumberBlock | None:
@@ -147,6 +169,17 @@ def register_device(session: Session, name: str) -> MobileDevice:
     name = name.strip()
     if not name:
         raise RuleError('Give the device a name, e.g. "Sam\'s phone".', field="name")
+    if len(name) > DEVICE_NAME_LENGTH:
+        raise RuleError(f"A device name can be at most {DEVICE_NAME_LENGTH} characters.", field="name")
+    # The console tells devices apart by name (which device holds which block), so two active devices
+    # may not share one. A retired device's name is free again: its blocks stay listed as retired.
+    active_names = session.scalars(select(MobileDevice.name).where(MobileDevice.retired_at.is_(None)))
+    if any(existing.casefold() == name.casefold() for existing in active_names):
+        raise RuleError(
+            f"A device called '{name}' is already registered. Give this one another name, "
+            f"e.g. '{name} 2'.",
+            field="name",
+        )
     device = MobileDevice(name=name)
     session.add(device)
     session.flush()
@@ -157,13 +190,24 @@ def register_device(session: Session, name: str) -> MobileDevice:
 
 def retire_device(session: Session, device: MobileDevice) -> int:
     """Retire a device; its unused numbers are never issued (a gap). Returns how many numbers that leaves."""
-    if not device.active:
-        raise RuleError(f"The device '{device.name}' is already retired.")
     now = utcnow()
-    device.retired_at = now
+    # Conditional on the database's view, not the object's: the device may have been retired elsewhere.
+    # This also waits for a number the device is being given at this moment (see _hold_active_device).
+    retired = session.execute(
+        update(MobileDevice)
+        .where(MobileDevice.id == device.id, MobileDevice.retired_at.is_(None))
+        .values(retired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if retired.rowcount != 1:  # type: ignore[attr-defined]
+        raise RuleError(f"The device '{device.name}' is already retired.")
+    if device in session:
+        session.expire(device, ["retired_at"])
     unused = 0
     for block in session.scalars(
-        select(NumberBlock).where(NumberBlock.device_id == device.id, NumberBlock.released_at.is_(None))
+        select(NumberBlock)
+        .where(NumberBlock.device_id == device.id, NumberBlock.released_at.is_(None))
+        .execution_options(populate_existing=True)
     ):
         unused += block.unused
         block.released_at = now
@@ -171,31 +215,64 @@ def retire_device(session: Session, device: MobileDevice) -> int:
     return unused
 
 
-def _highest_issued_with_prefix(session: Session, kind: SequenceKind, prefix: str) -> int | None:
-    """The highest number already used or reserved under ``prefix`` (records and device blocks)."""
+def _number_after(prefix: str, text: str) -> int | None:
+    """``n`` when ``text`` is exactly what ``prefix`` followed by ``n`` prints (as issue_number does)."""
+    if not text.startswith(prefix):
+        return None
+    digits = text[len(prefix):]
+    if not (digits.isascii() and digits.isdigit()) or digits != str(int(digits)):
+        return None  # not a number, or with leading zeros: prefix + n never prints that
+    return int(digits)
+
+
+def _lock_sequence(session: Session, kind: SequenceKind) -> NumberSequence:
+    """The sequence read fresh under its lock: nothing issues from it until this transaction ends.
+
+    Without the lock, a number issued by another process between our check and our write would be
+    handed out again when we set next_number back to the value we checked.
+    """
+    sequence = get_sequence(session, kind)
+    session.execute(
+        update(NumberSequence)
+        .where(NumberSequence.kind == kind)
+        .values(next_number=NumberSequence.next_number)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(sequence)
+    return sequence
+
+
+def _highest_taken(session: Session, kind: SequenceKind, prefix: str, sequence: NumberSequence) -> int:
+    """The highest ``n`` for which ``prefix`` + ``n`` is already used or reserved (0 when none is).
+
+    Counts the records' numbers, every device block (a retired device's unused numbers stay a gap for
+    ever) and everything below the sequence's own next number. A block or sequence under a longer prefix
+    counts too when its numbers print the same (prefix "J" + 11000 and prefix "J1" + 1000 are both J11000).
+    """
+    taken = [0]
     record = NUMBERED_RECORDS[kind]
-    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
-    highest: int | None = None
+    # LIKE is case-insensitive on SQLite: _number_after keeps only exact matches.
     numbers = session.scalars(select(record.number).where(record.number.startswith(prefix, autoescape=True)))
     for number in numbers:
-        match = pattern.match(number)
-        if match:
-            value = int(match.group(1))
-            highest = value if highest is None else max(highest, value)
-    block_last = session.scalar(
-        select(NumberBlock.last)
-        .join(NumberSequence)
-        .where(NumberSequence.kind == kind, NumberBlock.prefix == prefix)
-        .order_by(NumberBlock.last.desc())
-        .limit(1)
-    )
-    if block_last is not None:
-        highest = block_last if highest is None else max(highest, block_last)
-    return highest
+        taken.append(_number_after(prefix, number) or 0)
+    highest_per_prefix = session.execute(
+        select(NumberBlock.prefix, func.max(NumberBlock.last))
+        .join(NumberSequence, NumberBlock.sequence_id == NumberSequence.id)
+        .where(NumberSequence.kind == kind)
+        .group_by(NumberBlock.prefix)
+    ).all()
+    for block_prefix, last in highest_per_prefix:
+        taken.append(_number_after(prefix, f"{block_prefix}{last}") or 0)
+    if sequence.next_number > 1:
+        taken.append(_number_after(prefix, sequence.format(sequence.next_number - 1)) or 0)
+    return max(taken)
 
 
 def update_sequence(session: Session, kind: SequenceKind, *, prefix: str, next_number: int) -> NumberSequence:
-    """Change a sequence's prefix and next number, refusing anything that would reuse an issued number."""
+    """Change a sequence's prefix and next number, refusing anything that would reuse an issued number.
+
+    Either both change or, with a RuleError naming the field at fault, neither does.
+    """
     prefix = prefix.strip()
     label = kind.label.lower()
     if not _PREFIX_RE.match(prefix):
@@ -204,11 +281,18 @@ def update_sequence(session: Session, kind: SequenceKind, *, prefix: str, next_n
         )
     if next_number < 1:
         raise RuleError("The next number must be 1 or more.", field="next_number")
-    sequence = get_sequence(session, kind)
-    floor = sequence.next_number if prefix == sequence.prefix else 1
-    highest = _highest_issued_with_prefix(session, kind, prefix)
-    if highest is not None:
-        floor = max(floor, highest + 1)
+    if next_number > MAX_NEXT_NUMBER:
+        raise RuleError(f"The next number can be at most {MAX_NEXT_NUMBER}.", field="next_number")
+    sequence = _lock_sequence(session, kind)
+    if prefix != sequence.prefix and prefix[-1:].isdigit():
+        # "J1" + 5 prints J15, which is also "J" + 15: numbers could repeat across the two prefixes.
+        raise RuleError(
+            f"End the prefix with a letter or a mark such as - or /, not a digit: {prefix} followed by "
+            f"{next_number} would print {prefix}{next_number}, which could also be another number. "
+            f"For example {prefix}-.",
+            field="prefix",
+        )
+    floor = _highest_taken(session, kind, prefix, sequence) + 1
     if next_number < floor:
         raise RuleError(
             f"{kind.label} up to {prefix}{floor - 1} have already been issued or reserved for devices, "
