@@ -2,6 +2,18 @@
 
 from app.models.base import Base
 from app.models.catalogue import JobType, Material, PaymentMethod, TaxRate
+from app.models.connections import (
+    AccountingPackage,
+    AccountingSettings,
+    Connection,
+    ConnectionStatus,
+    PackageAccount,
+    PackageItem,
+    PackageTaxRate,
+    ReferenceField,
+    SettingsAccount,
+    SettingsAccountRole,
+)
 from app.models.customers import Customer, Site
 from app.models.enums import (
     InvoiceStatus,
@@ -21,7 +33,11 @@ from app.models.suppliers import Expense, PurchaseOrder, Supplier, SupplierInvoi
 
 __all__ = [
     "DEVICE_BLOCK_SIZE",
+    "AccountingPackage",
+    "AccountingSettings",
     "Base",
+    "Connection",
+    "ConnectionStatus",
     "CreditNote",
     "Customer",
     "Expense",
@@ -36,6 +52,9 @@ __all__ = [
     "MobileDevice",
     "NumberBlock",
     "NumberSequence",
+    "PackageAccount",
+    "PackageItem",
+    "PackageTaxRate",
     "Payment",
     "PaymentMethod",
     "PaymentMethodKind",
@@ -44,7 +63,10 @@ __all__ = [
     "PurchaseOrderStatus",
     "Quote",
     "QuoteStatus",
+    "ReferenceField",
     "SequenceKind",
+    "SettingsAccount",
+    "SettingsAccountRole",
     "Site",
     "Supplier",
     "SupplierInvoice",
