@@ -44,6 +44,7 @@ from app.views.record_editor import (
     EditableListView,
     RecordEditorDialog,
     ask_yes_no,
+    fit_list,
     read_money,
     read_percentage,
     screen_layout,
@@ -149,6 +150,7 @@ class JobTypesView(EditableListView[JobTypeRow]):
             confirm=confirm,
             parent=parent,
         )
+        fit_list(self, stretch=1, filter_hint="Filter by name or description…")
         self.note = screen_note(
             "A job type's income account is where the labour on its jobs' invoices is posted, unless a "
             "material or the line itself says otherwise. " + ACCOUNTS_LATER_HINT
@@ -262,7 +264,7 @@ class MaterialsView(EditableListView[MaterialRow]):
             confirm=confirm,
             parent=parent,
         )
-        self.filter_edit.setPlaceholderText("Filter by code, name or tax rate…")
+        fit_list(self, stretch=1, filter_hint="Filter by code, name, tax rate…")
         self.note = screen_note(
             "A material's income account, when set, is used for the invoice lines that sell it, ahead of "
             "the job type's. " + ACCOUNTS_LATER_HINT
@@ -404,6 +406,7 @@ class PaymentMethodsView(EditableListView[PaymentMethodRow]):
             confirm=confirm,
             parent=parent,
         )
+        fit_list(self, stretch=2, filter_hint="Filter payment methods…")
         _section_title(self.title)
 
     def load(self, session: Session) -> list[PaymentMethodRow]:
@@ -426,6 +429,7 @@ class TaxRatesView(EditableListView[TaxRateRow]):
             confirm=confirm,
             parent=parent,
         )
+        fit_list(self, stretch=None, filter_hint="Filter tax rates…")
         _section_title(self.title)
 
     def load(self, session: Session) -> list[TaxRateRow]:
@@ -445,6 +449,14 @@ class PaymentsAndTaxView(QWidget):
         super().__init__(parent)
         heading = QLabel("Payments & Tax")
         heading.setObjectName("screenTitle")
+        self.note = screen_note(
+            "Payment methods are offered when you record a payment; card payments are deposited to the "
+            "credit card clearing account and the others to the account to receive payments, unless the "
+            "method has its own deposit account. Tax rates apply per invoice line; the default one is used "
+            "for new lines. Deposit accounts are chosen from your chart of accounts once LedgerBridge is "
+            "connected to your accounting package (Administration -> Accounts Integration, coming in a "
+            "later version)."
+        )
         self.payment_methods = PaymentMethodsView(session_factory, confirm=confirm)
         self.tax_rates = TaxRatesView(session_factory, confirm=confirm)
         layout = QVBoxLayout(self)
@@ -452,6 +464,7 @@ class PaymentsAndTaxView(QWidget):
         inner = QVBoxLayout()
         inner.setContentsMargins(9, 9, 9, 0)
         inner.addWidget(heading, 0, Qt.AlignmentFlag.AlignLeft)
+        inner.addWidget(self.note)
         layout.addLayout(inner)
         layout.addWidget(self.payment_methods, 1)
         layout.addWidget(self.tax_rates, 1)

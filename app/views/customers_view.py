@@ -16,7 +16,14 @@ from app.services.customers import (
     save_customer,
 )
 from app.services.errors import RuleError
-from app.views.record_editor import Confirm, EditableListView, RecordEditorDialog, ask_yes_no, text_box
+from app.views.record_editor import (
+    Confirm,
+    EditableListView,
+    RecordEditorDialog,
+    ask_yes_no,
+    fit_list,
+    text_box,
+)
 from app.views.table_models import Column
 
 COLUMNS: tuple[Column[CustomerRow], ...] = (
@@ -115,7 +122,7 @@ class CustomersView(EditableListView[CustomerRow]):
         super().__init__(
             "Customers", COLUMNS, session_factory, new_text="New customer…", confirm=confirm, parent=parent
         )
-        self.filter_edit.setPlaceholderText("Filter by name, contact, email, phone, ABN or account…")
+        fit_list(self, stretch=0, filter_hint="Filter by name, email, phone, ABN…")
 
     def load(self, session: Session) -> list[CustomerRow]:
         return list_customers(session)

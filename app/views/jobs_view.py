@@ -26,6 +26,7 @@ from app.views.record_editor import (
     EditableListView,
     RecordEditorDialog,
     ask_yes_no,
+    fit_list,
     text_box,
 )
 from app.views.table_models import Column
@@ -35,7 +36,7 @@ COLUMNS: tuple[Column[JobRow], ...] = (
     Column("Customer", lambda r: r.customer),
     Column("Job type", lambda r: r.job_type),
     Column("Status", lambda r: r.status),
-    Column("Site address", lambda r: r.site_address),
+    Column("Site address", lambda r: r.site_address, tooltip=lambda r: r.site_address),
     Column("Customer PO", lambda r: r.customer_po_number),
     Column("Work order", lambda r: r.client_work_order_number),
 )
@@ -171,7 +172,7 @@ class JobsView(EditableListView[JobRow]):
         super().__init__(
             "Jobs", COLUMNS, session_factory, new_text="New job…", confirm=confirm, parent=parent
         )
-        self.filter_edit.setPlaceholderText("Filter by number, customer, address, PO or work order…")
+        fit_list(self, stretch=4, filter_hint="Filter by number, customer, address, PO…")
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest jobs first
 
     def load(self, session: Session) -> list[JobRow]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -302,11 +303,29 @@ def screen_layout(view: QWidget) -> QVBoxLayout:
     return layout
 
 
+def fit_list(view: RecordListView[Any], *, stretch: int | None, filter_hint: str = "") -> None:
+    """Let column ``stretch`` (a text column; None for none) take the spare width rather than the last
+    one, so amounts and flags stay beside their row; give the filter box room for its hint."""
+    view.table.setWordWrap(False)  # one line per record; a long address ends in "…" (full text as a tip)
+    header = view.table.horizontalHeader()
+    header.setStretchLastSection(False)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.filter_edit.setMinimumWidth(280)
+    if filter_hint:
+        view.filter_edit.setPlaceholderText(filter_hint)
+
+
 def screen_note(text: str) -> QLabel:
     """A sentence that explains the screen to the bookkeeper, shown under its title."""
     note = QLabel(text)
     note.setObjectName("screenNote")
     note.setWordWrap(True)
+    # A quiet panel, so the sentence reads as guidance rather than as one more row of the screen.
+    note.setStyleSheet(
+        "QLabel#screenNote { background: #eef3f8; border: 1px solid #cfdbe7; border-radius: 3px; "
+        "padding: 6px 8px; color: #1f2d3a; }"
+    )
     note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return note
 
@@ -316,29 +335,28 @@ class ScreenMessage(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._refusal = False
         self.setWordWrap(True)
         self.hide()
 
     def say(self, text: str) -> None:
-        self._show(text, "screenMessage")
+        self._refusal = False
+        self._show(text, "color: #1b5e20;")
 
     def refuse(self, text: str) -> None:
-        self._show(text, "fieldError")
+        self._refusal = True
+        self._show(text, "color: #b00020;")
 
     @property
     def is_refusal(self) -> bool:
-        return self.objectName() == "fieldError" and not self.isHidden()
+        return self._refusal and not self.isHidden()
 
     def clear_message(self) -> None:
         self.setText("")
         self.hide()
 
-    def _show(self, text: str, name: str) -> None:
-        self.setObjectName(name)
-        # A new object name only restyles once the style sheet is applied again.
-        style = self.style()
-        style.unpolish(self)
-        style.polish(self)
+    def _show(self, text: str, style: str) -> None:
+        self.setStyleSheet(style)
         self.setText(text)
         self.show()
 

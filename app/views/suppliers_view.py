@@ -16,7 +16,7 @@ from app.services.suppliers import (
     list_purchase_orders,
     list_supplier_invoices,
 )
-from app.views.record_editor import Confirm, ScreenMessage, ask_yes_no, screen_layout, screen_note
+from app.views.record_editor import Confirm, ScreenMessage, ask_yes_no, fit_list, screen_layout, screen_note
 from app.views.record_list import RecordListView
 from app.views.table_models import Column
 
@@ -65,7 +65,7 @@ class SupplierInvoicesView(RecordListView[SupplierInvoiceRow]):
         super().__init__("Supplier Invoices", SUPPLIER_INVOICE_COLUMNS, parent)
         self._session_factory = session_factory
         self.confirm = confirm
-        self.filter_edit.setPlaceholderText("Filter by supplier, number, job or status…")
+        fit_list(self, stretch=0, filter_hint="Filter by supplier, number, job, status…")
         self.accept_button = self.add_button(
             "Accept…",
             tooltip="Record the selected draft as an expense and send it to your accounting package.",
@@ -124,7 +124,7 @@ class PurchaseOrdersView(RecordListView[PurchaseOrderRow]):
     def __init__(self, session_factory: SessionFactory, *, parent: QWidget | None = None) -> None:
         super().__init__("Purchase Orders", PURCHASE_ORDER_COLUMNS, parent)
         self._session_factory = session_factory
-        self.filter_edit.setPlaceholderText("Filter by number, supplier, job or status…")
+        fit_list(self, stretch=1, filter_hint="Filter by number, supplier, job, status…")
         self.note = screen_note(PURCHASE_ORDERS_NOTE)
         screen_layout(self).insertWidget(1, self.note)
         self.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # newest first
