@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.config import APP_NAME, AppPaths
@@ -44,6 +46,17 @@ def run_gui(database: Database, *, paths: AppPaths, demo: bool) -> int:
     try:
         window = build_main_window(database, paths=paths, demo=demo)
         window.show()
+        if os.environ.get("LEDGERBRIDGE_EXIT_AFTER_SHOW") == "1":
+            # For bench/startup.py and the start-up test: say when the window is on screen, then quit.
+            def report_once_exposed() -> None:
+                handle = window.windowHandle()
+                if handle is None or not handle.isExposed():
+                    QTimer.singleShot(5, report_once_exposed)
+                    return
+                print(f"LedgerBridge window shown at unix time {time.time():.3f}", flush=True)
+                app.quit()
+
+            QTimer.singleShot(0, report_once_exposed)
         return app.exec()
     finally:
         crash_handler.uninstall()
