@@ -16,7 +16,9 @@ from app.models import (
     InvoiceLine,
     InvoiceStatus,
     Job,
+    JobStatus,
     LineKind,
+    Material,
     MobileDevice,
     Payment,
     PaymentMethod,
@@ -28,7 +30,7 @@ from app.models.base import Money, utcnow
 from app.services.errors import RuleError
 from app.services.invoice_totals import LineInput, document_totals
 from app.services.money import ZERO, format_money, round_money, tax_in_inclusive
-from app.services.numbering import issue_number
+from app.services.numbering import get_sequence, issue_number
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 
@@ -423,3 +425,109 @@ def invoice_summaries(session: Session) -> list[InvoiceSummary]:
             )
         )
     return summaries
+
+
+# -- what an invoice editor offers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobChoice:
+    id: int
+    customer_id: int
+    label: str  # "J1042 - Replace hot water unit"
+
+
+@dataclass(frozen=True)
+class MaterialChoice:
+    id: int
+    code: str
+    label: str  # "PVC20 - PVC pipe 20mm (per m)"
+    name: str
+    unit_price: Decimal
+    tax_rate_id: int | None
+
+
+@dataclass(frozen=True)
+class TaxRateChoice:
+    id: int
+    name: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceChoices:
+    """The customers, jobs, materials and tax rates an invoice may use, read once when an editor opens."""
+
+    customers: tuple[tuple[int, str], ...]
+    jobs: tuple[JobChoice, ...]
+    materials: tuple[MaterialChoice, ...]
+    tax_rates: tuple[TaxRateChoice, ...]
+    default_tax_rate_id: int | None
+    next_number: str
+
+    def jobs_of(self, customer_id: int | None) -> list[JobChoice]:
+        return [job for job in self.jobs if job.customer_id == customer_id]
+
+    def material(self, material_id: int | None) -> MaterialChoice | None:
+        return next((m for m in self.materials if m.id == material_id), None)
+
+    def tax_rate(self, tax_rate_id: int | None) -> TaxRateChoice | None:
+        return next((t for t in self.tax_rates if t.id == tax_rate_id), None)
+
+
+def _one_line(text: str, longest: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= longest else text[: longest - 1].rstrip() + "…"
+
+
+def invoice_choices(session: Session, *, keep: Invoice | None = None) -> InvoiceChoices:
+    """Active customers, materials and tax rates and every job not cancelled (four short queries).
+
+    ``keep``: an invoice being edited keeps its own customer, job, materials and tax rates on offer even
+    if they have since been made inactive or cancelled.
+    """
+    kept_customer = keep.customer_id if keep is not None else -1
+    kept_job = keep.job_id if keep is not None and keep.job_id is not None else -1
+    kept_materials = {line.material_id for line in keep.lines if line.material_id} if keep else set()
+    kept_rates = {line.tax_rate_id for line in keep.lines if line.tax_rate_id} if keep else set()
+    customers = tuple(
+        (id_, name)
+        for id_, name in session.execute(
+            select(Customer.id, Customer.name)
+            .where(Customer.active.is_(True) | (Customer.id == kept_customer))
+            .order_by(Customer.name, Customer.id)
+        )
+    )
+    jobs = tuple(
+        JobChoice(id_, customer_id, f"{number} - {_one_line(description)}" if description.strip() else number)
+        for id_, customer_id, number, description in session.execute(
+            select(Job.id, Job.customer_id, Job.number, Job.description)
+            .where((Job.status != JobStatus.CANCELLED) | (Job.id == kept_job))
+            .order_by(Job.number)
+        )
+    )
+    materials = tuple(
+        MaterialChoice(m.id, m.code, f"{m.code} - {m.name}", m.name, m.unit_price, m.tax_rate_id)
+        for m in session.scalars(
+            select(Material)
+            .where(Material.active.is_(True) | Material.id.in_(kept_materials))
+            .order_by(Material.name)
+        )
+    )
+    rates = list(
+        session.scalars(
+            select(TaxRate)
+            .where(TaxRate.active.is_(True) | TaxRate.id.in_(kept_rates))
+            .order_by(TaxRate.is_default.desc(), TaxRate.rate.desc(), TaxRate.name)
+        )
+    )
+    default = next((rate.id for rate in rates if rate.is_default), rates[0].id if rates else None)
+    sequence = get_sequence(session, SequenceKind.INVOICE)
+    return InvoiceChoices(
+        customers=customers,
+        jobs=jobs,
+        materials=materials,
+        tax_rates=tuple(TaxRateChoice(rate.id, rate.name, rate.rate) for rate in rates),
+        default_tax_rate_id=default,
+        next_number=f"{sequence.prefix}{sequence.next_number}",
+    )
