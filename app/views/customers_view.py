@@ -27,7 +27,7 @@ from app.views.record_editor import (
 from app.views.table_models import Column
 
 COLUMNS: tuple[Column[CustomerRow], ...] = (
-    Column("Name", lambda r: r.name),
+    Column("Name", lambda r: r.name, tooltip=lambda r: r.name),
     Column("Contact", lambda r: r.contact_person),
     Column("Email", lambda r: r.email),
     Column("Phone", lambda r: r.phone),
