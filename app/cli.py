@@ -62,6 +62,17 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="command")
     gui = commands.add_parser("gui", help="open the window (the default)")
     gui.set_defaults(handler=_run_gui)
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="serve LedgerBridge's local emulators of the accounting packages on 127.0.0.1 (demo and tests)",
+        description="Serve the sandbox until Ctrl+C. The first line printed is JSON with its base URL (what "
+        "--sandbox takes) and each package's endpoints; requests are logged after it.",
+    )
+    sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    sandbox.add_argument(
+        "--state", metavar="FILE", help="the sandbox's state file (default: sandbox.db in your data folder)"
+    )
+    sandbox.set_defaults(handler=_run_sandbox)
     parser.set_defaults(handler=_run_gui)
     return parser
 
@@ -90,6 +101,15 @@ def _run_gui(args: argparse.Namespace, runtime: Runtime) -> int:
     from app.views.application import run_gui
 
     return run_gui(runtime.database, paths=runtime.paths, demo=runtime.demo)
+
+
+def _run_sandbox(args: argparse.Namespace, runtime: Runtime) -> int:
+    from pathlib import Path
+
+    from app.integrations.sandbox.console import serve_until_interrupted
+
+    state = Path(args.state) if args.state else runtime.paths.sandbox_state_file
+    return serve_until_interrupted(state, port=args.port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
