@@ -746,7 +746,9 @@ class _DemoWriter:
             supplier_index = _supplier_for(bought[0].material_code or "")
             supplier = DEMO_SUPPLIERS[supplier_index]
             bought = [line for line in bought if (line.material_code or "").split("-")[0] in supplier.trades]
-            date = min(_weekday(job.scheduled - dt.timedelta(days=rng.randint(0, 4)), forward=False), today)
+            # Billed between booking the job and doing it (goods are bought for the job).
+            lead = max(0, (job.scheduled - job.created).days)
+            date = min(_weekday(job.created + dt.timedelta(days=rng.randint(0, lead))), today)
             number = f"{supplier.bill_prefix}{rng.randint(100000, 999999)}"
             while number in used_numbers:
                 number = f"{supplier.bill_prefix}{rng.randint(100000, 999999)}"

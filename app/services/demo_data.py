@@ -123,12 +123,12 @@ class DemoMaterial:
     name: str
     unit_cost: Decimal
     unit_price: Decimal
-    income_code: str | None = None  # None: the job type's income code applies
+    income_code: str | None  # None: the line takes its job type's income code
     gst_free: bool = False
 
 
 def _m(
-    code: str, name: str, cost: str, price: str, income: str | None = None, gst_free: bool = False
+    code: str, name: str, cost: str, price: str, income: str | None = "200", gst_free: bool = False
 ) -> DemoMaterial:
     return DemoMaterial(code, name, Decimal(cost), Decimal(price), income, gst_free)
 
@@ -172,9 +172,10 @@ DEMO_MATERIALS: tuple[DemoMaterial, ...] = (
     _m("BF-002", "Double check valve assembly 20mm", "260.00", "450.00"),
     # Fees passed on at cost: a government charge carries no GST, so these lines are GST free.
     _m("BF-003", "Backflow test report lodgement (council fee)", "38.50", "38.50", "260", gst_free=True),
-    _m("GN-001", "Call-out fee", "0.00", "95.00"),
+    # Charged on every kind of job, so left to the job type's income code.
+    _m("GN-001", "Call-out fee", "0.00", "95.00", None),
     _m("GN-002", "Waste disposal (tip fee)", "30.00", "55.00", "260"),
-    _m("GN-003", "Sundries & consumables", "8.00", "15.00"),
+    _m("GN-003", "Sundries & consumables", "8.00", "15.00", None),
 )
 
 
