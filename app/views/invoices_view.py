@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from app.db import SessionFactory
@@ -64,6 +64,16 @@ def invoice_columns(today: Today) -> tuple[Column[InvoiceSummary], ...]:
     def status_text(row: InvoiceSummary) -> str:
         return "Approved, overdue" if row.is_overdue(today()) else STATUS_LABELS[row.status]
 
+    def owing_tooltip(row: InvoiceSummary) -> str:
+        if row.status is InvoiceStatus.VOIDED:
+            return "Nothing is owing on a voided invoice."
+        parts = [f"{format_money(row.total)} total"]
+        if row.paid:
+            parts.append(f"{format_money(row.paid)} paid")
+        if row.credited:
+            parts.append(f"{format_money(row.credited)} credited")
+        return " − ".join(parts) if len(parts) > 1 else ""
+
     def paid_tooltip(row: InvoiceSummary) -> str:
         return f"Also {format_money(row.credited)} credited" if row.credited else ""
 
@@ -75,7 +85,7 @@ def invoice_columns(today: Today) -> tuple[Column[InvoiceSummary], ...]:
         Column("Status", status_text, tooltip=status_tooltip),
         Column("Total", lambda r: r.total),
         Column("Paid", lambda r: r.paid, tooltip=paid_tooltip),
-        Column("Owing", lambda r: r.owing),
+        Column("Owing", lambda r: r.owing, tooltip=owing_tooltip),
         Column("Due date", lambda r: r.due_date, tooltip=due_tooltip),
     )
 
@@ -110,26 +120,37 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         )
         self.filter_edit.setPlaceholderText("Filter by number, customer, job…")
         self.filter_edit.setMinimumWidth(220)
-        self.approve_button = self.add_button(
-            "Approve", tooltip="Make a draft final; it is then sent to your accounting package."
-        )
-        self.void_button = self.add_button("Void…", tooltip="Cancel the invoice. Not possible once paid.")
-        self.payment_button = self.add_button(
-            "Record payment…", tooltip="Money received against this invoice."
-        )
-        self.bad_debt_button = self.add_button(
-            "Write off as bad debt…",
-            tooltip="Credit what is still owing as a bad debt (a credit note to the bad debt account).",
+        self.approve_button = QPushButton("Approve")
+        self.approve_button.setToolTip("Make a draft final; it is then sent to your accounting package.")
+        self.void_button = QPushButton("Void…")
+        self.void_button.setToolTip("Cancel the invoice. Not possible while payments are recorded on it.")
+        self.payment_button = QPushButton("Record payment…")
+        self.payment_button.setToolTip("Money received against this invoice.")
+        self.bad_debt_button = QPushButton("Write off as bad debt…")
+        self.bad_debt_button.setToolTip(
+            "Credit what is still owing as a bad debt (a credit note to the bad debt account)."
         )
         self.status_box = QComboBox()
         self.status_box.setToolTip("Show only invoices of this status")
         for label, _keep in STATUS_FILTERS:
             self.status_box.addItem(label)
         # The filter bar is the screen's second row (RecordListView): the status filter sits by the box.
-        bar_item = screen_layout(self).itemAt(1)
+        # The actions on the selected invoice get a row of their own under it, so the screen still fits
+        # a small window (one row of everything needs about 1,000 pixels).
+        layout = screen_layout(self)
+        bar_item = layout.itemAt(1)
         bar = bar_item.layout() if bar_item is not None else None
         assert isinstance(bar, QHBoxLayout)
         bar.insertWidget(1, self.status_box)
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        caption = QLabel("Selected invoice:")
+        caption.setObjectName("hint")
+        actions.addWidget(caption)
+        for button in (self.approve_button, self.void_button, self.payment_button, self.bad_debt_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        layout.insertLayout(2, actions)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # newest first
         # The customer's name takes the spare width, not the due date at the end.
         header = self.table.horizontalHeader()
@@ -144,6 +165,8 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self.payment_button.clicked.connect(self._on_payment_button_clicked)
         self.bad_debt_button.clicked.connect(self._on_bad_debt_button_clicked)
         self.status_box.currentIndexChanged.connect(self._on_status_box_current_index_changed)
+        # What the message says is about one invoice; once another is chosen it no longer applies.
+        self.selection_changed.connect(self.message.clear_message)
         self.update_buttons()
 
     # -- EditableListView

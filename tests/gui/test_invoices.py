@@ -206,6 +206,7 @@ def test_an_invoice_from_creation_to_a_refused_void_then_another_voided(
     )
     assert answers.questions == []
     assert invoices(books)[0].status is InvoiceStatus.APPROVED
+    assert view.selected() is not None and view.selected().number == "INV-1000"  # type: ignore[union-attr]
 
     # 5. Another invoice, voided after confirming.
     editor = new_invoice(view)
@@ -253,6 +254,18 @@ def approved_in_database(books: Database, customer: str = "Harbourside Cafe", pr
         return invoice.id
 
 
+def test_a_message_about_one_invoice_goes_once_another_is_selected(
+    view: InvoicesView, books: Database
+) -> None:
+    first, second = approved_in_database(books), approved_in_database(books)
+    view.refresh()
+    view.select_id(first)
+    assert not view.approve_selected()
+    assert view.message.is_refusal and "already approved" in view.message.text()
+    view.select_id(second)
+    assert view.message.isHidden()
+
+
 def test_writing_off_a_bad_debt_after_confirming(
     view: InvoicesView, books: Database, answers: Answers
 ) -> None:
@@ -298,6 +311,9 @@ def test_the_status_filter_and_the_filter_box(
     assert shown() == ["INV-1000", "INV-1001", "INV-1002"]
     view.status_box.setCurrentIndex(labels.index("Unpaid"))
     assert shown() == ["INV-1001"]
+    assert view.selected() is None and not view.payment_button.isEnabled()
+    view.table.selectRow(0)
+    assert view.payment_button.isEnabled() and view.bad_debt_button.isEnabled()
     qtmodeltester.check(view.model)
     view.status_box.setCurrentIndex(labels.index("Draft"))
     assert shown() == ["INV-1002"]
