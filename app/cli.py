@@ -10,7 +10,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from app import __version__
 from app.config import AppPaths, database_url
@@ -26,11 +27,36 @@ EXIT_UNAVAILABLE = 2
 
 @dataclass
 class Runtime:
-    """What a command needs: the folders, the open database, and whether this is the demo business."""
+    """What a command needs: the folders, the open database, and whether this is the demo business.
+
+    ``sandbox_url`` is ``--sandbox``; in the demo, ``package_sandbox_url()`` starts the sandbox in-process
+    on first use (on a free port, with the state file the window shares).
+    """
 
     paths: AppPaths
     database: Database
     demo: bool
+    sandbox_url: str | None = None
+    _demo_sandbox: Any = field(default=None, repr=False)
+
+    def package_sandbox_url(self) -> str | None:
+        """Where the accounting packages are reached when not the real ones: ``--sandbox``, else (demo) the
+        in-process sandbox; None means the real packages."""
+        if self.sandbox_url is None and self.demo:
+            from app.integrations.sandbox.server import SandboxServer
+
+            server = SandboxServer(self.paths.sandbox_state_file, port=0)
+            server.start()
+            self._demo_sandbox = server
+            self.sandbox_url = server.base_url
+            logger.info("Started the demo sandbox at %s", self.sandbox_url)
+        return self.sandbox_url
+
+    def close(self) -> None:
+        if self._demo_sandbox is not None:
+            self._demo_sandbox.stop()
+            self._demo_sandbox = None
+        self.database.dispose()
 
 
 class UsageError(Exception):
@@ -58,6 +84,12 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--reset-demo", action="store_true", help="start the demo business over from scratch (implies --demo)"
     )
+    parser.add_argument(
+        "--sandbox",
+        metavar="URL",
+        help="reach the accounting packages through LedgerBridge's sandbox at URL (the 'base' that "
+        "'ledgerbridge sandbox' prints) instead of the real ones",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
     commands = parser.add_subparsers(dest="command", metavar="command")
     gui = commands.add_parser("gui", help="open the window (the default)")
@@ -73,6 +105,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--state", metavar="FILE", help="the sandbox's state file (default: sandbox.db in your data folder)"
     )
     sandbox.set_defaults(handler=_run_sandbox)
+    _add_connection_commands(commands)
     parser.set_defaults(handler=_run_gui)
     return parser
 
@@ -87,7 +120,7 @@ def _open_runtime(args: argparse.Namespace, paths: AppPaths) -> Runtime:
     else:
         database = open_database(url)
         _ensure_reference_data(database)
-    return Runtime(paths=paths, database=database, demo=demo)
+    return Runtime(paths=paths, database=database, demo=demo, sandbox_url=args.sandbox or None)
 
 
 def _ensure_reference_data(database: Database) -> None:
@@ -134,9 +167,166 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ledgerbridge: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     finally:
-        runtime.database.dispose()
+        runtime.close()
 
 
 def gui_main() -> int:
     """Entry point of the windowed launcher (``ledgerbridge-gui``): same options, window only."""
     return main(sys.argv[1:])
+
+
+# --------------------------------------------------------------------------------------------------------
+# connect, status
+# --------------------------------------------------------------------------------------------------------
+
+DEMO_ORGANISATION = "Demo Company (AU)"
+
+
+def _add_connection_commands(commands: Any) -> None:
+    connect = commands.add_parser(
+        "connect",
+        help="connect to your accounting package (opens its consent page)",
+        description="Connect LedgerBridge to your accounting package: sign in on its page, press Allow "
+        "access, and LedgerBridge receives the answer on this computer. Connecting again reconnects.",
+    )
+    connect.add_argument("package", choices=["xero"], help="the accounting package")
+    connect.add_argument(
+        "--no-browser", action="store_true", help="print the address to open instead of opening a browser"
+    )
+    connect.add_argument("--tenant", metavar="NAME", help="the organisation to use, when you connect several")
+    connect.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=600.0, help="how long to wait for Allow access"
+    )
+    connect.set_defaults(handler=_run_connect)
+    status = commands.add_parser(
+        "status",
+        help="show each connection and its health (exit 0 when all are connected and healthy)",
+    )
+    status.add_argument(
+        "--offline", action="store_true", help="report what is recorded, without asking the package"
+    )
+    status.set_defaults(handler=_run_status)
+
+
+def _interactive_chooser(tenants: Sequence[Any]) -> Any:
+    print("You connected more than one organisation. Which one should LedgerBridge use?")
+    for number, tenant in enumerate(tenants, start=1):
+        print(f"  {number}. {tenant.name}")
+    while True:
+        try:
+            answer = input(f"Number (1-{len(tenants)}): ").strip()
+        except EOFError:
+            answer = ""
+        if answer.isdigit() and 1 <= int(answer) <= len(tenants):
+            return tenants[int(answer) - 1]
+        if not answer:
+            from app.integrations.connections import TenantNotChosen
+
+            raise TenantNotChosen("No organisation was chosen.", tenants)
+
+
+def _run_connect(args: argparse.Namespace, runtime: Runtime) -> int:
+    import webbrowser
+
+    from app.config import ConfigFileError, xero_settings
+    from app.integrations.base import IntegrationError
+    from app.integrations.connections import TenantNotChosen, choose_tenant_by_name, connect_xero
+    from app.integrations.secrets import SecretStore
+    from app.services.connections import ConnectionBook
+
+    def choose(tenants: Sequence[Any]) -> Any:
+        if args.tenant:
+            return choose_tenant_by_name(args.tenant)(tenants)
+        if runtime.demo:
+            demo = next((tenant for tenant in tenants if tenant.name == DEMO_ORGANISATION), None)
+            if demo is not None:
+                return demo
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            return _interactive_chooser(tenants)
+        raise TenantNotChosen("More than one organisation was connected.", tenants)
+
+    def show_address(url: str) -> None:
+        print(f"Open this address to connect: {url}", flush=True)
+        if not args.no_browser:
+            webbrowser.open(url)
+
+    try:
+        settings = xero_settings(runtime.paths, runtime.package_sandbox_url())
+        result = connect_xero(
+            settings,
+            store=SecretStore.for_paths(runtime.paths),
+            book=ConnectionBook(runtime.database.session_factory),
+            choose=choose,
+            show_address=show_address,
+            timeout=args.timeout,
+        )
+    except TenantNotChosen as exc:
+        print(f"ledgerbridge: {exc} Run again with --tenant NAME, one of:", file=sys.stderr)
+        for tenant in exc.tenants:
+            print(f"  {tenant.name}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except (IntegrationError, ConfigFileError) as exc:
+        print(f"ledgerbridge: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        print("ledgerbridge: Connecting was cancelled.", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    verb = "Reconnected" if result.reconnected else "Connected"
+    print(f"{verb} to the Xero organisation {result.tenant.name}.")
+    return EXIT_OK
+
+
+def _when(moment: Any) -> str:
+    return "never" if moment is None else f"{moment.astimezone():%d %b %Y %H:%M}"
+
+
+def _run_status(args: argparse.Namespace, runtime: Runtime) -> int:
+    from app.config import ConfigFileError, xero_settings
+    from app.integrations.base import IntegrationError
+    from app.integrations.connections import open_xero
+    from app.integrations.secrets import SecretStore
+    from app.models.base import utcnow
+    from app.services.connections import ConnectionBook
+
+    book = ConnectionBook(runtime.database.session_factory)
+    connections = book.all()
+    if not connections:
+        print("LedgerBridge is not connected to an accounting package. Connect with: "
+              "ledgerbridge connect xero")
+        return EXIT_UNAVAILABLE
+    store = SecretStore.for_paths(runtime.paths)
+    all_healthy = True
+    for info in connections:
+        problem = None
+        if not args.offline and info.connected and info.package == "xero":
+            try:
+                sandbox_url = runtime.package_sandbox_url() if info.sandbox else runtime.sandbox_url
+                provider = open_xero(
+                    xero_settings(runtime.paths, sandbox_url),
+                    info,
+                    store=store,
+                    events=book.events_for(info.package),
+                )
+                try:
+                    provider.check()
+                finally:
+                    provider.close()
+            except (IntegrationError, ConfigFileError) as exc:
+                problem = str(exc)
+            info = book.find(info.package) or info
+        now = utcnow()
+        where = " (sandbox)" if info.sandbox else ""
+        print(f"{info.package_label}: {info.tenant_name}{where} - {info.status.label}")
+        print(f"  Connected since:             {_when(info.connected_at)}")
+        print(f"  Last successful call:        {_when(info.last_successful_call_at)}")
+        print(f"  Payments last checked:       {_when(info.payments_last_checked_at)}")
+        print(f"  Refresh token last renewed:  {_when(info.refresh_token_renewed_at)}")
+        print(f"  Access lapses if unused on:  {info.consent_lapses_at().astimezone():%d %b %Y}")
+        print(f"  Sign-in kept in:             {store.where(sandbox=info.sandbox)}")
+        warnings = info.warnings(now)
+        if problem and problem not in warnings:
+            warnings.insert(0, problem)
+        for warning in warnings:
+            print(f"  ! {warning}")
+        all_healthy = all_healthy and not warnings
+    return EXIT_OK if all_healthy else EXIT_UNAVAILABLE
