@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.config import AppPaths
-from app.db import Database, open_database, sqlite_file
+from app.db import Database, DatabaseError, open_database, sqlite_file
 from app.models import (
     Base,
     Customer,
@@ -113,10 +113,13 @@ def prepare_demo_database(
 ) -> Database:
     """Open the demo database, wiping it first when ``reset``, and seed it if it is new.
 
-    Opening it again keeps what is there (the user's own changes included); only ``reset`` starts over.
+    Opening it again keeps what is there (the user's own changes included); only ``reset`` starts over,
+    and then also forgets the sandbox's state: the accounting package the old demo was pushed to would
+    otherwise already hold invoices with the new demo's numbers.
     """
     if reset:
         _wipe(url)
+        _forget_sandbox_state(paths)
     database = open_database(url)
     try:
         with database.session_factory() as session, session.begin():
@@ -143,6 +146,18 @@ def _wipe(url: str) -> None:
                 connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     finally:
         database.dispose()
+
+
+def _forget_sandbox_state(paths: AppPaths) -> None:
+    state = paths.sandbox_state_file
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            state.with_name(state.name + suffix).unlink(missing_ok=True)
+        except OSError as exc:  # Windows: a sandbox still running elsewhere holds the file open
+            raise DatabaseError(
+                f"The demo's sandbox state {state} could not be removed ({exc.strerror}). Close any running "
+                "'ledgerbridge sandbox' and try --reset-demo again."
+            ) from exc
 
 
 # -- the plan -------------------------------------------------------------------------------------------

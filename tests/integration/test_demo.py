@@ -309,19 +309,23 @@ def test_the_same_seed_and_day_give_the_same_rows_and_another_seed_does_not(
 
 
 def test_opening_the_demo_again_keeps_changes_and_reset_starts_over(db_url: str, paths: AppPaths) -> None:
+    paths.sandbox_state_file.write_text("the demo's accounting package")
     database = prepare_demo_database(db_url, reset=False, paths=paths, today=TODAY)
     with database.session_factory() as s, s.begin():
         s.add(Customer(name="Added while trying the demo"))
     database.dispose()
 
     kept = prepare_demo_database(db_url, reset=False, paths=paths, today=TODAY + dt.timedelta(days=3))
+    assert paths.sandbox_state_file.exists()
     with kept.session_factory() as s:
         assert count(s, Customer) == 51
         last_invoice = s.scalar(select(func.max(Invoice.date)))
         assert last_invoice is not None and last_invoice <= TODAY  # not seeded again for the later day
     kept.dispose()
 
+    paths.sandbox_state_file.write_text("the old demo's accounting package")
     fresh = prepare_demo_database(db_url, reset=True, paths=paths, today=TODAY)
+    assert not paths.sandbox_state_file.exists()  # the package the old demo was pushed to is gone too
     with fresh.session_factory() as s:
         assert count(s, Customer) == 50
         assert s.scalar(select(Customer.id).where(Customer.name == "Added while trying the demo")) is None
