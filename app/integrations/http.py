@@ -26,6 +26,9 @@ from app import __version__
 from app.integrations.base import OutcomeUnknown, Transient
 
 logger = logging.getLogger(__name__)
+# urllib3 logs each request's full target (query string included) at DEBUG; HttpClient logs what is
+# safe to say (no query), as a query may one day carry something that must not reach the log file.
+logging.getLogger("urllib3").setLevel(logging.INFO)
 
 #: (connect, read) seconds. Xero answers most calls in well under a second; a minute covers a large page.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)

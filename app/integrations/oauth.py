@@ -69,6 +69,8 @@ REFRESH_MARGIN = dt.timedelta(seconds=120)
 #: How long to wait for the user to sign in and press Allow access.
 DEFAULT_CONSENT_TIMEOUT = 600.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: A browser connection that sends no complete request within this is dropped.
+CLIENT_IDLE_SECONDS = 10.0
 
 
 class ConsentError(IntegrationError):
@@ -127,6 +129,12 @@ class TokenSet:
             scope=str(scope),
             claims=_jwt_claims(access),
         )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} second" + ("" if round(seconds) == 1 else "s")
 
 
 def _jwt_claims(token: str) -> dict[str, Any]:
@@ -231,50 +239,79 @@ class LoopbackListener:
     def wait(
         self, state: str, *, timeout: float = DEFAULT_CONSENT_TIMEOUT, cancel: threading.Event | None = None
     ) -> CallbackAnswer:
+        """Serve until the redirect with ``state`` arrives. Connections are read without blocking, so a
+        browser's speculative connection that sends nothing never holds up the real answer."""
         if not self._sockets:
             raise RuntimeError("the listener is not open")
         deadline = time.monotonic() + timeout
         mismatched = 0
+        clients: dict[socket.socket, tuple[bytearray, float]] = {}
         with selectors.DefaultSelector() as selector:
-            for sock in self._sockets:
-                selector.register(sock, selectors.EVENT_READ)
-            while True:
-                if cancel is not None and cancel.is_set():
-                    raise ConsentCancelled("Connecting was cancelled.")
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    extra = (
-                        " An answer for another sign-in attempt arrived and was ignored."
-                        if mismatched
-                        else ""
-                    )
-                    raise ConsentTimedOut(
-                        f"No answer came from the sign-in page within {timeout / 60:.0f} minutes, so "
-                        f"LedgerBridge stopped waiting.{extra} Start connecting again when ready."
-                    )
-                for key, _events in selector.select(timeout=min(left, 0.2)):
-                    listening: socket.socket = key.fileobj  # type: ignore[assignment]
-                    try:
-                        connection, _address = listening.accept()
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    answer = self._serve_one(connection, state)
-                    if isinstance(answer, CallbackAnswer):
-                        return answer
-                    if answer == "mismatch":
-                        mismatched += 1
-
-    def _serve_one(self, connection: socket.socket, state: str) -> CallbackAnswer | str | None:
-        """Read one request and answer it. Returns the answer, "mismatch", or None for anything else."""
-        with connection:
-            connection.settimeout(5.0)
+            for listening in self._sockets:
+                selector.register(listening, selectors.EVENT_READ, data=None)
             try:
-                target = self._read_target(connection)
-            except (OSError, ValueError):
+                while True:
+                    if cancel is not None and cancel.is_set():
+                        raise ConsentCancelled("Connecting was cancelled.")
+                    now = time.monotonic()
+                    if now >= deadline:
+                        extra = (
+                            " An answer for another sign-in attempt arrived and was ignored."
+                            if mismatched
+                            else ""
+                        )
+                        raise ConsentTimedOut(
+                            f"No answer came from the sign-in page within {_duration(timeout)}, so "
+                            f"LedgerBridge stopped waiting.{extra} Start connecting again when ready."
+                        )
+                    for client, (_buffer, since) in list(clients.items()):
+                        if now - since > CLIENT_IDLE_SECONDS:
+                            selector.unregister(client)
+                            del clients[client]
+                            client.close()
+                    for key, _events in selector.select(timeout=min(deadline - now, 0.2)):
+                        sock: socket.socket = key.fileobj  # type: ignore[assignment]
+                        if key.data is None:  # a listening socket: a browser is connecting
+                            try:
+                                connection, _address = sock.accept()
+                            except (BlockingIOError, InterruptedError):
+                                continue
+                            connection.setblocking(False)
+                            clients[connection] = (bytearray(), now)
+                            selector.register(connection, selectors.EVENT_READ, data="client")
+                            continue
+                        buffer = clients[sock][0]
+                        try:
+                            chunk = sock.recv(4096)
+                        except (BlockingIOError, InterruptedError):
+                            continue
+                        except OSError:
+                            chunk = b""
+                        buffer += chunk
+                        complete = b"\r\n\r\n" in buffer or b"\n\n" in buffer or len(buffer) > 65536
+                        if chunk and not complete:
+                            continue
+                        selector.unregister(sock)
+                        del clients[sock]
+                        answer = self._answer(sock, bytes(buffer), state)
+                        if isinstance(answer, CallbackAnswer):
+                            return answer
+                        if answer == "mismatch":
+                            mismatched += 1
+            finally:
+                for client in clients:
+                    client.close()
+
+    def _answer(self, connection: socket.socket, request: bytes, state: str) -> CallbackAnswer | str | None:
+        """Answer one request and close it. Returns the answer, "mismatch", or None for anything else."""
+        with connection:
+            connection.setblocking(True)
+            connection.settimeout(5.0)
+            request_line = request.split(b"\n", 1)[0].decode("latin-1").strip()
+            fields = request_line.split()
+            if len(fields) != 3 or fields[0] != "GET":
                 return None
-            if target is None:
-                return None
-            parts = urlsplit(target)
+            parts = urlsplit(fields[1])
             if parts.path != self.path:
                 self._respond(connection, 404, "Not here", "This address is only for the sign-in answer.")
                 return None
@@ -309,22 +346,6 @@ class LoopbackListener:
                 "You can close this tab and return to LedgerBridge, which finishes connecting.",
             )
             return CallbackAnswer(code=params["code"], params=params)
-
-    @staticmethod
-    def _read_target(connection: socket.socket) -> str | None:
-        data = b""
-        while b"\r\n\r\n" not in data and b"\n\n" not in data:
-            chunk = connection.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-            if len(data) > 65536:
-                raise ValueError("request too large")
-        request_line = data.split(b"\r\n", 1)[0].split(b"\n", 1)[0].decode("latin-1")
-        fields = request_line.split()
-        if len(fields) != 3 or fields[0] != "GET":
-            return None
-        return fields[1]
 
     @staticmethod
     def _respond(connection: socket.socket, status: int, title: str, text: str) -> None:
