@@ -7,7 +7,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractItemModel, QItemSelection, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -206,8 +207,76 @@ def _table(model: QAbstractItemModel) -> QTableView:
     return table
 
 
+def _fit_height(label: QLabel) -> None:
+    """Reserve the height a word-wrapped label needs at the width it was given."""
+    if label.width() > 0:
+        needed = label.heightForWidth(label.width())
+        if needed > 0 and needed != label.minimumHeight():
+            label.setMinimumHeight(needed)
+
+
+def _tight_hint(label: QLabel, hint: QSize) -> QSize:
+    """QLabel guesses a narrow width for wrapped text and asks for too much height; use the real width."""
+    if label.width() > 0:
+        return QSize(hint.width(), label.heightForWidth(label.width()))
+    return hint
+
+
+class WrappedLabel(QLabel):
+    """A word-wrapped label that reserves the height its text needs, as a plain minimum height.
+
+    Qt's height-for-width does not carry through nested layouts: a band holding a wrapped QLabel was
+    laid out below its minimum, squeezing the line edits beside it to a few pixels. So this label does
+    not take part in height-for-width; it sets its minimum height from its actual width instead.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def sizeHint(self) -> QSize:
+        return _tight_hint(self, super().sizeHint())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        _fit_height(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        _fit_height(self)
+
+
+class _Message(ScreenMessage):
+    """A ScreenMessage that reserves its height as WrappedLabel does."""
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def sizeHint(self) -> QSize:
+        return _tight_hint(self, super().sizeHint())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        _fit_height(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        _fit_height(self)
+
+
+def _hint(text: str) -> QLabel:
+    label = WrappedLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label
+
+
 def _problem_label() -> QLabel:
-    label = QLabel()
+    label = WrappedLabel()
     label.setObjectName("fieldError")
     label.setWordWrap(True)
     label.hide()
@@ -269,21 +338,24 @@ class AutoNumberingView(QWidget):
             edit.setFixedWidth(140)
         self.prefix_problem = _problem_label()
         self.next_number_problem = _problem_label()
-        self.preview_label = QLabel()
-        self.preview_label.setWordWrap(True)
+        self.preview_label = WrappedLabel()
         self.save_button = QPushButton("Save")
         self.save_button.setDefault(True)
         self.discard_button = QPushButton("Discard changes")
-        self.sequence_message = ScreenMessage()
+        self.sequence_message = _Message()
 
         form = QGridLayout()
         form.setColumnStretch(2, 1)
         form.setHorizontalSpacing(10)
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        form.addWidget(QLabel("Prefix"), 0, 0, right)
+        prefix_label = QLabel("&Prefix")
+        prefix_label.setBuddy(self.prefix_edit)
+        form.addWidget(prefix_label, 0, 0, right)
         form.addWidget(self.prefix_edit, 0, 1)
         form.addWidget(self.prefix_problem, 1, 1, 1, 2)
-        form.addWidget(QLabel("Next number"), 2, 0, right)
+        next_number_label = QLabel("&Next number")
+        next_number_label.setBuddy(self.next_number_edit)
+        form.addWidget(next_number_label, 2, 0, right)
         form.addWidget(self.next_number_edit, 2, 1)
         form.addWidget(self.next_number_problem, 3, 1, 1, 2)
         buttons = QHBoxLayout()
@@ -293,6 +365,11 @@ class AutoNumberingView(QWidget):
         editor = QVBoxLayout(self.editor_box)
         editor.addLayout(form)
         editor.addWidget(self.preview_label)
+        editor.addWidget(
+            _hint(
+                "It only moves forward, and devices' next blocks start from it too."
+            )
+        )
         editor.addLayout(buttons)
         editor.addWidget(self.sequence_message)
         editor.addStretch(1)
@@ -300,8 +377,7 @@ class AutoNumberingView(QWidget):
         # -- blocks of the selected sequence
         self.blocks_model: RecordTableModel[BlockSummary] = RecordTableModel(BLOCK_COLUMNS, parent=self)
         self.blocks_table = _table(self.blocks_model)
-        self.explanation_label = QLabel()
-        self.explanation_label.setWordWrap(True)
+        self.explanation_label = WrappedLabel()
         self.explanation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.explanation_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
@@ -318,7 +394,7 @@ class AutoNumberingView(QWidget):
             "For a device that is lost, replaced or no longer used: it gets no more numbers, and the "
             "numbers it holds but has not used are never issued."
         )
-        self.device_message = ScreenMessage()
+        self.device_message = _Message()
         register_row = QHBoxLayout()
         register_row.addWidget(self.device_name_edit, 1)
         register_row.addWidget(self.register_button)
@@ -326,6 +402,12 @@ class AutoNumberingView(QWidget):
         retire_row.addWidget(self.retire_button)
         retire_row.addStretch(1)
         device_controls = QVBoxLayout()
+        device_controls.addWidget(
+            _hint(
+                "Register each phone or tablet before it works offline: it is given a block of "
+                f"{DEVICE_BLOCK_SIZE} numbers of every kind, and the next block when one is used up."
+            )
+        )
         device_controls.addLayout(register_row)
         device_controls.addWidget(self.device_name_problem)
         device_controls.addLayout(retire_row)
@@ -342,7 +424,9 @@ class AutoNumberingView(QWidget):
             (self.devices_box, self.devices_table, device_controls),
         ):
             band = QHBoxLayout(box)
-            band.addWidget(table, 3)
+            # The sequences list has a fixed height: it stays at the top when the editor grows.
+            top = Qt.AlignmentFlag.AlignTop if table is self.sequences_table else Qt.AlignmentFlag(0)
+            band.addWidget(table, 3, top)
             if isinstance(beside, QWidget):
                 band.addWidget(beside, 2)
             else:
@@ -619,8 +703,9 @@ class AutoNumberingView(QWidget):
             text = self.next_number_edit.text().strip()
             prefix = self.prefix_edit.text().strip()
             if text.isascii() and text.isdigit():
+                when = "Once saved, the" if self.has_unsaved_changes() else "The"
                 self.preview_label.setText(
-                    f"The next {SINGULAR[row.kind]} made on this computer will be {prefix}{int(text)}."
+                    f"{when} next {SINGULAR[row.kind]} made on this computer will be {prefix}{int(text)}."
                 )
             else:
                 self.preview_label.setText("Type the next number as a whole number, e.g. 1001.")

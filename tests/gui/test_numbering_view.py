@@ -90,7 +90,7 @@ def test_editing_the_prefix_and_next_number_and_saving(
     assert not view.save_button.isEnabled()
     view.prefix_edit.setText("LB-")
     view.next_number_edit.setText("5001")
-    assert view.preview_label.text() == "The next invoice made on this computer will be LB-5001."
+    assert view.preview_label.text() == "Once saved, the next invoice made on this computer will be LB-5001."
     assert view.save_button.isEnabled() and view.has_unsaved_changes()
     with qtbot.waitSignal(view.changed):
         view.save_button.click()
