@@ -157,9 +157,9 @@ def connect_through_consent(
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1", **extra}
-    env.pop("LEDGERBRIDGE_XERO_CLIENT_ID", None)
-    return env
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUNBUFFERED": "1"}
+    env.pop("LEDGERBRIDGE_XERO_CLIENT_ID", None)  # production is unconfigured unless a test says otherwise
+    return {**env, **extra}
 
 
 def run_cli(

@@ -110,3 +110,55 @@ def test_demo_starts_the_sandbox_picks_the_demo_company_and_shares_its_state(
     finally:
         database.dispose()
     assert info is not None and info.sandbox
+
+
+NO_KEYRING = "keyring.backends.fail.Keyring"
+
+
+def test_with_no_keyring_at_all_a_sandbox_connection_uses_the_labelled_demo_file(
+    sandbox: SandboxServer, sqlite_database: Database, paths: AppPaths
+) -> None:
+    env = cli_env(PYTHON_KEYRING_BACKEND=NO_KEYRING)
+    cli = start_cli_connect("--db", sqlite_database.url, "--sandbox", sandbox.base_url, "connect", "xero",
+                            "--no-browser", env=env)
+    play_user(cli.address)
+    code, _out, err = cli.finish()
+    assert code == 0, err
+    demo_files = list(paths.data_dir.glob("*NOT-SECURE*"))
+    assert len(demo_files) == 1
+    assert "DEMO ONLY" in demo_files[0].read_text(encoding="utf-8")
+    status = run_cli("--db", sqlite_database.url, "--sandbox", sandbox.base_url, "status", env=env)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "demo-only file" in status.stdout
+
+
+def test_with_no_keyring_at_all_a_real_connection_is_refused_before_any_consent(
+    sqlite_database: Database, paths: AppPaths
+) -> None:
+    env = cli_env(PYTHON_KEYRING_BACKEND=NO_KEYRING, LEDGERBRIDGE_XERO_CLIENT_ID="REAL-APP")
+    result = run_cli("--db", sqlite_database.url, "connect", "xero", "--no-browser", env=env)
+    assert result.returncode == 2
+    assert "no keyring" in result.stderr and "--demo" in result.stderr
+    assert "Open this address" not in result.stdout
+    assert not list(paths.data_dir.glob("*NOT-SECURE*"))
+
+
+def test_status_offline_reports_what_is_recorded_without_asking_xero(
+    sandbox: SandboxServer, sqlite_database: Database, keyring_file: Path
+) -> None:
+    cli = start_cli_connect("--db", sqlite_database.url, "--sandbox", sandbox.base_url, "connect", "xero",
+                            "--no-browser")
+    play_user(cli.address)
+    assert cli.finish()[0] == 0
+    info = ConnectionBook(sqlite_database.session_factory).find("xero")
+    assert info is not None
+    before = keyring_value(info.secret_key)
+    # Offline, and without --sandbox: nothing is asked of any Xero, the recorded health is printed.
+    status = run_cli("--db", sqlite_database.url, "status", "--offline")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert f"Xero: {DEMO_COMPANY} (sandbox) - Connected" in status.stdout
+    assert keyring_value(info.secret_key) == before
+    # Online without the sandbox's address, the sandbox connection cannot be checked: said, exit 2.
+    online = run_cli("--db", sqlite_database.url, "status")
+    assert online.returncode == 2
+    assert "made with LedgerBridge's sandbox" in online.stdout
