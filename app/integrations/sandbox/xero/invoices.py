@@ -972,7 +972,10 @@ def seed_invoices(
             },
             existing=None,
         )
-        if status == "AUTHORISED" and days_back > 45 and rng.random() < 0.7:
+        if index == 7:
+            voided = records.get("Invoice", invoice["InvoiceID"])
+            save_document(call, INVOICE, {"Status": "VOIDED"}, existing=voided)
+        elif status == "AUTHORISED" and days_back > 45 and rng.random() < 0.7:
             paid_on = moment + dt.timedelta(days=rng.randint(3, 20))
             save_payment(
                 call_at(paid_on),
@@ -983,10 +986,6 @@ def seed_invoices(
                     "Amount": invoice["AmountDue"],
                     "Reference": f"Deposit {rng.randint(100000, 999999)}",
                 },
-            )
-        elif index == 7:
-            save_document(
-                call, INVOICE, {"Status": "VOIDED"}, existing=records.get("Invoice", invoice["InvoiceID"])
             )
     for index in range(6):
         moment = now - dt.timedelta(days=rng.randint(20, 120))
