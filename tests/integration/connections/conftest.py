@@ -10,6 +10,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,18 @@ ROOT = Path(__file__).resolve().parents[3]
 DEMO_COMPANY = "Demo Company (AU)"
 SECOND_ORGANISATION = "Kookaburra Catering Pty Ltd"
 PLAINTEXT_KEYRING = "keyrings.alt.file.PlaintextKeyring"
+
+
+@pytest.fixture(autouse=True)
+def _redirect_ports_to_ourselves() -> Iterator[None]:
+    """One connection test at a time across test processes (pytest -n): the three registered redirect
+    ports are fixed, so four consents at once would find them all taken."""
+    from keyring.backends import fail
+
+    shared = Path(tempfile.gettempdir()) / "ledgerbridge-tests"
+    locks = SecretStore(demo_file=shared / "unused", lock_dir=shared, backend=fail.Keyring())
+    with locks.exclusive("consent-redirect-ports", wait_seconds=900):
+        yield
 
 
 @pytest.fixture
