@@ -19,12 +19,15 @@ endpoints under ``{base}/_sandbox/``:
 ``POST /_sandbox/limits``                  ``{"concurrent":5,"per_minute":60,"per_day":1000}``
 ``POST /_sandbox/reset``                   wipe the state file and seed the demo organisations again
 ``POST /_sandbox/xero/contacts``           ``{"contacts":[{"name":..,"email":..}]}`` into Demo Company (AU)
+``POST /_sandbox/xero/accounts``           ``{"accounts":[{"code":..,"name":..,"type":..}]}`` into its chart
+``POST /_sandbox/xero/lock-date``          ``{"date":"2026-06-30"}`` (or null) as its period lock date
 =========================================  ==========================================================
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import socket
@@ -41,7 +44,14 @@ from app.integrations.sandbox.rate_limits import RateLimits
 from app.integrations.sandbox.store import SandboxStore
 from app.integrations.sandbox.web import Headers, WebRequest, WebResponse
 from app.integrations.sandbox.xero.emulator import XeroSandbox
-from app.integrations.sandbox.xero.seed import SeedContact, add_demo_contacts, contact_from_mapping
+from app.integrations.sandbox.xero.seed import (
+    ChartAccount,
+    SeedContact,
+    add_accounts,
+    add_demo_contacts,
+    contact_from_mapping,
+    set_period_lock_date,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +154,14 @@ class SandboxServer:
         """Add contacts to Demo Company (AU) (the demo business's customers); returns their ContactIDs."""
         return add_demo_contacts(self.store, self.clock.now(), contacts)
 
+    def add_xero_accounts(self, accounts: list[ChartAccount]) -> list[str]:
+        """Add accounts to Demo Company (AU)'s chart (e.g. a big one for a benchmark); returns their ids."""
+        return add_accounts(self.store, self.clock.now(), accounts)
+
+    def set_xero_lock_date(self, lock: dt.date | None) -> None:
+        """Set (or clear) Demo Company (AU)'s period lock date."""
+        set_period_lock_date(self.store, lock)
+
     def reset(self) -> None:
         """Forget everything: tokens, connections, records; the demo organisations are seeded again."""
         self.faults.clear()
@@ -213,6 +231,22 @@ class SandboxServer:
             return WebResponse.json(200, vars(self.xero.limiter.limits))
         if action == "/reset" and method == "POST":
             self.reset()
+            return WebResponse(204)
+        if action == "/xero/accounts" and method == "POST":
+            accounts = [
+                ChartAccount(
+                    code=str(a["code"]),
+                    name=str(a["name"]),
+                    type=str(a.get("type", "REVENUE")),
+                    tax_type=str(a.get("tax_type", "OUTPUT")),
+                    archived=bool(a.get("archived", False)),
+                )
+                for a in payload["accounts"]
+            ]
+            return WebResponse.json(201, {"AccountIDs": self.add_xero_accounts(accounts)})
+        if action == "/xero/lock-date" and method == "POST":
+            lock = payload.get("date")
+            self.set_xero_lock_date(None if lock is None else dt.date.fromisoformat(str(lock)))
             return WebResponse(204)
         if action == "/xero/contacts" and method == "POST":
             added = self.add_xero_contacts([contact_from_mapping(c) for c in payload["contacts"]])

@@ -125,8 +125,8 @@ def test_state_survives_a_restart_and_reset_starts_over(seeded_state: Path, tmp_
 def test_contact_names_are_unique_among_active_contacts_and_numbers_unique(api: XeroSession) -> None:
     contact_id = new_customer(api, "Unique Name Co")
     assert messages(api.put("/Contacts", {"Contacts": [{"Name": "unique name co"}]})) == [
-        "The contact name unique name co is already assigned to another contact. The contact name must be unique "
-        "across all active contacts."
+        "The contact name unique name co is already assigned to another contact. The contact name must be "
+        "unique across all active contacts."
     ]
     api.post(f"/Contacts/{contact_id}", {"Contacts": [{"ContactNumber": "LB-42"}]})
     assert messages(api.put("/Contacts", {"Contacts": [{"Name": "Other Co", "ContactNumber": "LB-42"}]})) == [
@@ -610,3 +610,36 @@ def test_unit_amounts_keep_four_places_only_when_asked(api: XeroSession) -> None
     assert four["LineItems"][0]["LineAmount"] == 3.70
     two = first(api.get(f"/Invoices/{four['InvoiceID']}"), "Invoices")
     assert two["LineItems"][0]["UnitAmount"] == 1.23
+
+
+def test_a_big_chart_can_be_added_for_benchmarks(sandbox: SandboxServer, api: XeroSession) -> None:
+    control = sandbox.base_url + "/_sandbox/xero/accounts"
+    accounts = [
+        {"code": f"B{n:04d}", "name": f"Bench account {n}", "type": "EXPENSE", "tax_type": "INPUT"}
+        for n in range(500)
+    ]
+    import requests
+
+    added = requests.post(control, json={"accounts": accounts}, timeout=30)
+    assert added.status_code == 201
+    assert len(added.json()["AccountIDs"]) == 500
+    chart = api.get("/Accounts").json()["Accounts"]
+    assert sum(1 for a in chart if a["Code"].startswith("B")) == 500
+
+
+def test_documents_in_a_locked_period_are_refused(sandbox: SandboxServer, api: XeroSession) -> None:
+    sandbox.set_xero_lock_date(dt.date(2026, 9, 30))
+    assert first(api.get("/Organisation"), "Organisations")["PeriodLockDate"].startswith("/Date(")
+    contact_id = new_customer(api)
+    body = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": contact_id},
+        "Date": "2026-09-15",
+        "Status": "AUTHORISED",
+        "LineItems": [{"Description": "x", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200"}],
+    }
+    refused = api.put("/Invoices", {"Invoices": [body]})
+    assert messages(refused) == [
+        "The document date cannot be before the period lock date, currently set at 30 Sep 2026."
+    ]
+    assert api.put("/Invoices", {"Invoices": [dict(body, Date="2026-10-01")]}).status_code == 200

@@ -736,6 +736,50 @@ def add_demo_contacts(
     return added
 
 
+def add_accounts(
+    store: SandboxStore,
+    now: dt.datetime,
+    accounts: Sequence[ChartAccount],
+    *,
+    tenant_id: str = DEMO_COMPANY_TENANT_ID,
+) -> list[str]:
+    """Add accounts to an organisation's chart (e.g. a 2,000-account chart for a benchmark); codes already
+    in the chart are skipped. Returns the AccountIDs added."""
+    added: list[str] = []
+    with store.transaction() as session:
+        records = Records(session, tenant_id)
+        taken = {str(d.get("Code", "")).lower() for d in records.all("Account")}
+        for account in accounts:
+            if account.code.lower() in taken:
+                continue
+            document = account_document(tenant_id, account)
+            records.save("Account", document["AccountID"], document, now=now, key=account.code)
+            taken.add(account.code.lower())
+            added.append(document["AccountID"])
+    return added
+
+
+def set_period_lock_date(
+    store: SandboxStore, lock: dt.date | None, *, tenant_id: str = DEMO_COMPANY_TENANT_ID
+) -> None:
+    """Lock the organisation's books up to ``lock`` (documents dated on or before it are refused)."""
+    with store.transaction() as session:
+        organisation = session.get(XeroOrganisation, tenant_id)
+        if organisation is None:
+            raise ValueError(f"no organisation {tenant_id}")
+        organisation.period_lock_date = (
+            None if lock is None else dt.datetime(lock.year, lock.month, lock.day, tzinfo=dt.UTC)
+        )
+        records = Records(session, tenant_id)
+        document = records.get("Organisation", tenant_id)
+        if document is not None:
+            if lock is None:
+                document.pop("PeriodLockDate", None)
+            else:
+                document["PeriodLockDate"] = wire.msdate(lock)
+            records.save("Organisation", tenant_id, document, now=dt.datetime.now(dt.UTC), touch=False)
+
+
 def contact_from_mapping(values: dict[str, Any]) -> SeedContact:
     """A ``SeedContact`` from a JSON object with the same field names (for the control endpoint)."""
 
