@@ -185,3 +185,27 @@ def test_a_missing_keyring_entry_needs_reconnecting(
         provider.organisation()
     provider.close()
     assert connected(book).status is ConnectionStatus.NEEDS_RECONNECTING
+
+
+def test_the_access_token_is_renewed_ahead_of_expiry_by_the_keep_alive(
+    xero: PackageSettings, store: SecretStore, book: ConnectionBook
+) -> None:
+    result = connect_through_consent(xero, store, book)
+    info = connected(book)
+    now = [dt.datetime.now(dt.UTC)]
+    provider = open_xero(xero, info, store=store, events=book.events_for("xero"), tokens=result.tokens,
+                         clock=lambda: now[0])
+    try:
+        expires = provider.credentials.expires_at
+        assert expires is not None
+        now[0] = expires - dt.timedelta(minutes=10)
+        assert provider.credentials.refresh_if_due() is False
+        assert keyring_value(info.secret_key) == result.tokens.refresh_token
+        now[0] = expires - dt.timedelta(seconds=90)  # inside the two-minute margin
+        assert provider.credentials.refresh_if_due() is True
+        assert keyring_value(info.secret_key) != result.tokens.refresh_token
+        assert provider.credentials.access_token() != result.tokens.access_token
+        renewed = connected(book).refresh_token_renewed_at
+        assert renewed == now[0]
+    finally:
+        provider.close()
