@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -22,12 +23,24 @@ def start(*args: str) -> subprocess.Popen[str]:
     )
 
 
+def first_line(process: subprocess.Popen[str]) -> dict[str, Any]:
+    """The JSON the command prints first (or, if it printed something else, a failure that shows why)."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    try:
+        endpoints: dict[str, Any] = json.loads(line)
+    except ValueError:
+        process.kill()
+        _, err = process.communicate(timeout=20)
+        raise AssertionError(f"first line {line!r}; stderr: {err}") from None
+    return endpoints
+
+
 def test_sandbox_command_prints_its_endpoints_first_then_logs_requests(tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     process = start("--state", str(state))
     try:
-        assert process.stdout is not None
-        first = json.loads(process.stdout.readline())
+        first = first_line(process)
         base = first["base"]
         assert base.startswith("http://127.0.0.1:")
         xero = first["xero"]
@@ -40,6 +53,7 @@ def test_sandbox_command_prints_its_endpoints_first_then_logs_requests(tmp_path:
             "client_id": "ledgerbridge-demo",
         }
         assert requests.get(xero["connections"], timeout=10).status_code == 401
+        assert process.stdout is not None
         logged = process.stdout.readline()
         assert "GET /xero/api/connections -> 401" in logged
     finally:
@@ -53,8 +67,7 @@ def test_sandbox_command_prints_its_endpoints_first_then_logs_requests(tmp_path:
 def test_sandbox_state_defaults_to_the_data_folder() -> None:
     process = start()
     try:
-        assert process.stdout is not None
-        json.loads(process.stdout.readline())
+        first_line(process)
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=20)
