@@ -138,10 +138,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         # The actions on the selected invoice get a row of their own under it, so the screen still fits
         # a small window (one row of everything needs about 1,000 pixels).
         layout = screen_layout(self)
-        bar_item = layout.itemAt(1)
-        bar = bar_item.layout() if bar_item is not None else None
-        assert isinstance(bar, QHBoxLayout)
-        bar.insertWidget(1, self.status_box)
+        self.add_filter_widget(self.status_box)
         actions = QHBoxLayout()
         actions.setSpacing(6)
         caption = QLabel("Selected invoice:")

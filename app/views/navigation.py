@@ -8,11 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
-from app.views.catalogue_view import JobTypesView, MaterialsView, PaymentsAndTaxView
-from app.views.customers_view import CustomersView
-from app.views.jobs_view import JobsView
 from app.views.placeholder import PlaceholderView
-from app.views.suppliers_view import PurchaseOrdersView, SupplierInvoicesView
 
 SessionFactory = Callable[[], Session]
 
@@ -26,8 +22,7 @@ class Page:
     build: Callable[[SessionFactory], QWidget]
 
 
-def _placeholder(title: str, text: str) -> Callable[[SessionFactory], QWidget]:
-    return lambda _session_factory: PlaceholderView(title, text)
+# Each screen's module is imported the first time the screen is shown, so start-up pays only for the first.
 
 
 def _accounts_integration(session_factory: SessionFactory) -> QWidget:
@@ -37,6 +32,68 @@ def _accounts_integration(session_factory: SessionFactory) -> QWidget:
         "posts to is not available in this version yet. Your records are kept here in the meantime and "
         "nothing is sent anywhere.",
     )
+
+
+def _auto_numbering(session_factory: SessionFactory) -> QWidget:
+    from app.views.numbering_view import AutoNumberingView
+
+    return AutoNumberingView(session_factory)
+
+
+def _payments_and_tax(session_factory: SessionFactory) -> QWidget:
+    from app.views.catalogue_view import PaymentsAndTaxView
+
+    return PaymentsAndTaxView(session_factory)
+
+
+def _job_types(session_factory: SessionFactory) -> QWidget:
+    from app.views.catalogue_view import JobTypesView
+
+    return JobTypesView(session_factory)
+
+
+def _materials(session_factory: SessionFactory) -> QWidget:
+    from app.views.catalogue_view import MaterialsView
+
+    return MaterialsView(session_factory)
+
+
+def _customers(session_factory: SessionFactory) -> QWidget:
+    from app.views.customers_view import CustomersView
+
+    return CustomersView(session_factory)
+
+
+def _customer_import_export(session_factory: SessionFactory) -> QWidget:
+    return PlaceholderView(
+        "Import/Export",
+        "Importing customers from your accounting package, and customers to and from a CSV file, are not "
+        "available in this version yet.",
+    )
+
+
+def _jobs(session_factory: SessionFactory) -> QWidget:
+    from app.views.jobs_view import JobsView
+
+    return JobsView(session_factory)
+
+
+def _invoices(session_factory: SessionFactory) -> QWidget:
+    from app.views.invoices_view import InvoicesView
+
+    return InvoicesView(session_factory)
+
+
+def _supplier_invoices(session_factory: SessionFactory) -> QWidget:
+    from app.views.suppliers_view import SupplierInvoicesView
+
+    return SupplierInvoicesView(session_factory)
+
+
+def _purchase_orders(session_factory: SessionFactory) -> QWidget:
+    from app.views.suppliers_view import PurchaseOrdersView
+
+    return PurchaseOrdersView(session_factory)
 
 
 def _sync_log(session_factory: SessionFactory) -> QWidget:
@@ -50,21 +107,15 @@ def _sync_log(session_factory: SessionFactory) -> QWidget:
 
 PAGES: tuple[Page, ...] = (
     Page("Administration", "Accounts Integration", _accounts_integration),
-    Page(  # imported in place: this entry is the only part of this file the numbering screen owns
-        "Administration",
-        "Auto Numbering",
-        __import__("app.views.numbering_view", fromlist=["AutoNumberingView"]).AutoNumberingView,
-    ),
-    Page("Administration", "Payments & Tax", PaymentsAndTaxView),
-    Page("Administration", "Job Types", JobTypesView),
-    Page("Administration", "Materials", MaterialsView),
-    Page("Customers", "Customers", CustomersView),
-    Page("Customers", "Import/Export", _placeholder("Import/Export", "Coming in this release.")),
-    Page("Jobs", "Jobs", JobsView),
-    Page(  # imported in place: this entry is the only part of this file the invoices screen owns
-        "Invoices", "Invoices", __import__("app.views.invoices_view", fromlist=["InvoicesView"]).InvoicesView
-    ),
-    Page("Suppliers", "Supplier Invoices", SupplierInvoicesView),
-    Page("Suppliers", "Purchase Orders", PurchaseOrdersView),
+    Page("Administration", "Auto Numbering", _auto_numbering),
+    Page("Administration", "Payments & Tax", _payments_and_tax),
+    Page("Administration", "Job Types", _job_types),
+    Page("Administration", "Materials", _materials),
+    Page("Customers", "Customers", _customers),
+    Page("Customers", "Import/Export", _customer_import_export),
+    Page("Jobs", "Jobs", _jobs),
+    Page("Invoices", "Invoices", _invoices),
+    Page("Suppliers", "Supplier Invoices", _supplier_invoices),
+    Page("Suppliers", "Purchase Orders", _purchase_orders),
     Page("Sync", "Sync Log", _sync_log),
 )

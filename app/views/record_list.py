@@ -61,6 +61,7 @@ class RecordListView(QWidget, Generic[R]):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
 
+        self._filter_bar_extras = QHBoxLayout()
         self._buttons = QHBoxLayout()
         self._buttons.setSpacing(6)
         top = QHBoxLayout()
@@ -69,6 +70,7 @@ class RecordListView(QWidget, Generic[R]):
         top.addWidget(self.count_label)
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit)
+        bar.addLayout(self._filter_bar_extras)
         bar.addStretch(1)
         bar.addLayout(self._buttons)
         layout = QVBoxLayout(self)
@@ -90,10 +92,18 @@ class RecordListView(QWidget, Generic[R]):
         self._buttons.addWidget(button)
         return button
 
+    def add_filter_widget(self, widget: QWidget) -> None:
+        """Put a widget (e.g. a status filter) on the filter bar, beside the filter box."""
+        self._filter_bar_extras.addWidget(widget)
+
     def set_rows(self, rows: Sequence[R]) -> None:
         selected = self.selected()
+        first_load = self.model.rowCount() == 0
         self.model.set_rows(rows)
-        self.table.resizeColumnsToContents()
+        if first_load:
+            # Size columns once, from the first rows only: measuring every row of a long list is slow.
+            self.table.horizontalHeader().setResizeContentsPrecision(100)
+            self.table.resizeColumnsToContents()
         if selected is not None:
             self.select(selected)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +36,14 @@ def display_text(value: object) -> str:
     return str(value)
 
 
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def natural_text_key(text: str) -> str:
+    """Text that sorts the way people expect: "J999" before "J1000", "9%" before "10%"."""
+    return _DIGITS_RE.sub(lambda m: m.group().zfill(15), text.casefold())
+
+
 def sort_value(value: object) -> Any:
     if value is None:
         return ""
@@ -46,7 +55,7 @@ def sort_value(value: object) -> Any:
         return value.toordinal()
     if isinstance(value, bool | int | float):
         return value
-    return str(value).casefold()
+    return natural_text_key(str(value))
 
 
 @dataclass(frozen=True)
