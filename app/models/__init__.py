@@ -30,6 +30,16 @@ from app.models.invoices import CreditNote, Invoice, InvoiceLine, Payment
 from app.models.jobs import Job, Quote
 from app.models.numbering import DEVICE_BLOCK_SIZE, MobileDevice, NumberBlock, NumberSequence
 from app.models.suppliers import Expense, PurchaseOrder, Supplier, SupplierInvoice, SupplierInvoiceLine
+from app.models.sync import (
+    SyncCursor,
+    SyncDirection,
+    SyncJournalEntry,
+    SyncLease,
+    SyncOutcome,
+    SyncRecord,
+    SyncRecordType,
+    SyncState,
+)
 
 __all__ = [
     "DEVICE_BLOCK_SIZE",
@@ -72,5 +82,13 @@ __all__ = [
     "SupplierInvoice",
     "SupplierInvoiceLine",
     "SupplierInvoiceStatus",
+    "SyncCursor",
+    "SyncDirection",
+    "SyncJournalEntry",
+    "SyncLease",
+    "SyncOutcome",
+    "SyncRecord",
+    "SyncRecordType",
+    "SyncState",
     "TaxRate",
 ]
