@@ -215,7 +215,8 @@ def _limit_headers(response: WebResponse, verdict: LimitVerdict) -> None:
     response.headers.set("X-AppMinLimit-Remaining", str(verdict.app_minute_remaining))
     if verdict.problem is not None:
         response.headers.set("X-Rate-Limit-Problem", verdict.problem)
-    if verdict.retry_after is not None and verdict.problem in {"minute", "day", "appminute"}:
+    # Xero sends Retry-After for the minute and day limits only (developer.xero.com, API limits).
+    if verdict.retry_after is not None and verdict.problem in {"minute", "day"}:
         response.headers.set("Retry-After", str(verdict.retry_after))
 
 

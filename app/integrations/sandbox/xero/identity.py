@@ -604,8 +604,9 @@ ul{padding-left:20px} label{display:block;margin:6px 0} .who{color:#59687a;font-
 .message{color:#c9302c;font-weight:600} .buttons{margin-top:24px;display:flex;gap:12px}
 button{font-size:16px;padding:10px 20px;border-radius:4px;border:1px solid #13b5ea;cursor:pointer}
 button.allow{background:#13b5ea;color:#fff} button.cancel{background:#fff;color:#13b5ea}
-.error{color:#c9302c}
+.error{color:#c9302c} .note{margin-top:28px;color:#8a96a3;font-size:12px}
 """
+SANDBOX_NOTE = "LedgerBridge sandbox: a stand-in for Xero on this computer. Nothing here reaches Xero."
 
 
 def _consent_page(
@@ -644,6 +645,7 @@ def _consent_page(
 <button class="cancel" type="submit" name="decision" value="cancel">Cancel</button>
 </div>
 </form>
+<p class="note">{SANDBOX_NOTE}</p>
 </main></body></html>
 """
 
@@ -657,6 +659,7 @@ def _error_page(error: str, description: str) -> WebResponse:
 <h1>Sorry, something went wrong</h1>
 <p class="error">Error: {html.escape(error)}</p>
 <p>{html.escape(description)}</p>
+<p class="note">{SANDBOX_NOTE}</p>
 </main></body></html>
 """
     return WebResponse.html(400, page)
