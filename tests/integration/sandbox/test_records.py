@@ -643,3 +643,16 @@ def test_documents_in_a_locked_period_are_refused(sandbox: SandboxServer, api: X
         "The document date cannot be before the period lock date, currently set at 30 Sep 2026."
     ]
     assert api.put("/Invoices", {"Invoices": [dict(body, Date="2026-10-01")]}).status_code == 200
+
+
+def test_the_demo_business_accounts_exist_here_with_the_same_ids(api: XeroSession) -> None:
+    from app.services.demo_data import DEMO_EXPENSE_ACCOUNTS, DEMO_INCOME_ACCOUNTS
+
+    chart = {a["Code"]: a for a in api.get("/Accounts").json()["Accounts"]}
+    for code, account in {**DEMO_INCOME_ACCOUNTS, **DEMO_EXPENSE_ACCOUNTS}.items():
+        assert chart[code]["AccountID"] == account.account_id
+        assert (chart[code]["Name"], chart[code]["Type"], chart[code]["Status"]) == (
+            account.name,
+            account.type,
+            "ACTIVE",
+        )
