@@ -656,3 +656,23 @@ def test_the_demo_business_accounts_exist_here_with_the_same_ids(api: XeroSessio
             account.type,
             "ACTIVE",
         )
+
+
+def test_two_sandboxes_on_one_state_file_share_tokens_and_records(seeded_state: Path, tmp_path: Path) -> None:
+    import shutil
+
+    state = tmp_path / "shared.db"
+    shutil.copyfile(seeded_state, state)
+    with SandboxServer(state) as window, SandboxServer(state) as command:
+        token = connect(window.endpoints()["xero"])
+        in_window = XeroSession(window.endpoints()["xero"], token, DEMO_COMPANY_TENANT_ID)
+        in_command = XeroSession(command.endpoints()["xero"], token, DEMO_COMPANY_TENANT_ID)
+        in_window.put("/Contacts", {"Contacts": [{"Name": "Seen Everywhere Pty Ltd"}]})
+        found = in_command.get("/Contacts", params={"where": 'Name=="Seen Everywhere Pty Ltd"'}).json()[
+            "Contacts"
+        ]
+        assert len(found) == 1
+        assert (
+            in_command.put("/Contacts", {"Contacts": [{"Name": "Seen Everywhere Pty Ltd"}]}).status_code
+            == 400
+        )
