@@ -62,7 +62,13 @@ def invoice_columns(today: Today) -> tuple[Column[InvoiceSummary], ...]:
         return f"Approved; {format_money(row.owing)} is owing."
 
     def status_text(row: InvoiceSummary) -> str:
-        return "Approved, overdue" if row.is_overdue(today()) else STATUS_LABELS[row.status]
+        # Bookkeepers read "Paid" / "Part paid" at a glance; "Approved" alone hides what matters.
+        if row.status is not InvoiceStatus.APPROVED:
+            return STATUS_LABELS[row.status]
+        if row.owing == 0:
+            return "Paid" if row.paid else "Credited"
+        state = "Part paid" if row.paid or row.credited else "Approved"
+        return f"{state}, overdue" if row.is_overdue(today()) else state
 
     def owing_tooltip(row: InvoiceSummary) -> str:
         if row.status is InvoiceStatus.VOIDED:

@@ -508,3 +508,25 @@ def test_a_payment_dated_before_the_invoice_is_refused_next_to_the_date(
 def test_the_main_window_opens_on_the_invoices_screen(main_window: MainWindow) -> None:
     page = main_window.show_page("Invoices")
     assert isinstance(page, InvoicesView)
+
+
+def test_status_says_paid_part_paid_and_credited() -> None:
+    from decimal import Decimal as D
+
+    from app.services.invoices import InvoiceSummary
+    from app.views.invoices_view import invoice_columns
+
+    status = invoice_columns(lambda: TODAY)[4]
+
+    def row(paid: str, credited: str, owing: str, due: dt.date = TODAY) -> InvoiceSummary:
+        return InvoiceSummary(
+            id=1, number="INV-1", date=TODAY, due_date=due, customer_id=1, customer_name="X",
+            job_number="", status=InvoiceStatus.APPROVED, total=D("110.00"), paid=D(paid),
+            credited=D(credited), owing=D(owing),
+        )
+
+    assert status.value(row("110.00", "0", "0")) == "Paid"
+    assert status.value(row("0", "110.00", "0")) == "Credited"
+    assert status.value(row("50.00", "0", "60.00")) == "Part paid"
+    assert status.value(row("50.00", "0", "60.00", due=TODAY - dt.timedelta(days=3))) == "Part paid, overdue"
+    assert status.value(row("0", "0", "110.00")) == "Approved"
