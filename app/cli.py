@@ -116,11 +116,42 @@ def _open_runtime(args: argparse.Namespace, paths: AppPaths) -> Runtime:
     demo = bool(args.demo or args.reset_demo)
     url = database_url(paths, args.db, demo=demo)
     if demo:
+        if args.reset_demo:
+            _forget_demo_secrets(paths, url)
         database = prepare_demo_database(url, reset=bool(args.reset_demo), paths=paths)
     else:
         database = open_database(url)
         _ensure_reference_data(database)
     return Runtime(paths=paths, database=database, demo=demo, sandbox_url=args.sandbox or None)
+
+
+def _forget_demo_secrets(paths: AppPaths, url: str) -> None:
+    """Starting the demo over also forgets its sign-ins: the keyring entries of its connections and the
+    demo-only secret file, so nothing of the old demo lingers."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import create_database_engine, sqlite_file
+    from app.integrations.secrets import SecretStore, SecretStoreError
+    from app.models import Connection
+
+    store = SecretStore.for_paths(paths)
+    engine = create_database_engine(url)
+    try:
+        path = sqlite_file(engine)
+        if path is None or path.exists():
+            with engine.connect() as connection:
+                rows = connection.execute(select(Connection.secret_key, Connection.sandbox)).all()
+            for secret_key, sandbox in rows:
+                try:
+                    store.delete(secret_key, sandbox=sandbox)
+                except SecretStoreError as exc:
+                    logger.warning("Could not forget the demo's sign-in %s: %s", secret_key, exc)
+    except SQLAlchemyError:
+        logger.info("The old demo database had no connections to forget")
+    finally:
+        engine.dispose()
+    store.demo_file.unlink(missing_ok=True)
 
 
 def _ensure_reference_data(database: Database) -> None:
