@@ -97,12 +97,9 @@ def _purchase_orders(session_factory: SessionFactory) -> QWidget:
 
 
 def _sync_log(session_factory: SessionFactory) -> QWidget:
-    return PlaceholderView(
-        "Sync Log",
-        "The sync log will list every record sent to or received from your accounting package, with the "
-        "package's own message when something is refused. Nothing has been synced yet: this version is "
-        "not connected to an accounting package.",
-    )
+    from app.views.sync_log_view import SyncLogView
+
+    return SyncLogView(session_factory)
 
 
 PAGES: tuple[Page, ...] = (

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from app.services.money import format_money
 
@@ -65,6 +66,8 @@ class Column(Generic[R]):
     header: str
     value: Callable[[R], object]
     tooltip: Callable[[R], str] | None = None
+    #: A colour name for the text (e.g. "#b00020" for a failure), or None for the usual colour.
+    colour: Callable[[R], str | None] | None = None
 
     def is_numeric(self, row: R) -> bool:
         return isinstance(self.value(row), Decimal | int) and not isinstance(self.value(row), bool)
@@ -116,6 +119,9 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
             return column.tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
+            colour = column.colour(row)
+            return QColor(colour) if colour else None
         return None
 
     def headerData(

@@ -1,0 +1,165 @@
+"""Sync -> Sync Log: every attempt to move a record, the package's own reason when it failed, and Retry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QWidget
+
+from app.db import SessionFactory
+from app.models import SyncDirection, SyncOutcome, SyncRecordType
+from app.services.sync_log import SyncLogFilter, SyncLogRow, export_sync_log_csv, sync_log
+from app.views.record_editor import ScreenMessage, fit_list, screen_layout, screen_note
+from app.views.record_list import RecordListView
+from app.views.table_models import Column
+
+#: Asks where to save the CSV; None when the person cancels. Injected so tests never block on a dialog.
+ChooseExportPath = Callable[[], Path | None]
+#: Sends one failed record again (wired to the sync engine by the window); None when nothing is connected.
+Retry = Callable[[SyncLogRow], str]
+
+PERIODS: tuple[tuple[str, int | None], ...] = (
+    ("Any date", None),
+    ("Today", 0),
+    ("Last 7 days", 6),
+    ("Last 30 days", 29),
+    ("Last 90 days", 89),
+)
+
+FAILURE_COLOUR = "#b00020"
+
+COLUMNS: tuple[Column[SyncLogRow], ...] = (
+    Column("When", lambda r: r.at),
+    Column("Record", lambda r: r.record_label, tooltip=lambda r: r.record_label),
+    Column("Type", lambda r: r.record_type.label),
+    Column("Direction", lambda r: r.direction.label),
+    Column("Action", lambda r: r.action.capitalize()),
+    Column("Outcome", lambda r: r.outcome_text, colour=lambda r: FAILURE_COLOUR if r.can_retry else None),
+    Column("Message", lambda r: " ".join(r.message.split()), tooltip=lambda r: r.message),
+)
+
+
+def ask_export_path() -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(None, "Export the sync log", "sync-log.csv", "CSV files (*.csv)")
+    return Path(name) if name else None
+
+
+def _combo(first: str, items: list[tuple[str, object]]) -> QComboBox:
+    box = QComboBox()
+    box.addItem(first, None)
+    for label, value in items:
+        box.addItem(label, value)
+    return box
+
+
+class SyncLogView(RecordListView[SyncLogRow]):
+    """The Sync Log. Filters: ``type_box``, ``direction_box``, ``outcome_box``, ``period_box``,
+    ``attention_check`` (failures not yet fixed). Buttons: ``retry_button``, ``export_button``,
+    ``refresh_button``. ``message`` says what happened. ``retry`` is None until a package is connected.
+    """
+
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        *,
+        retry: Retry | None = None,
+        choose_export_path: ChooseExportPath = ask_export_path,
+        today: Callable[[], dt.date] = dt.date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Sync Log", COLUMNS, parent)
+        self._session_factory = session_factory
+        self._retry = retry
+        self._choose_export_path = choose_export_path
+        self._today = today
+        self.type_box = _combo("All records", [(t.label, t) for t in SyncRecordType])
+        self.direction_box = _combo("Both directions", [(d.label, d) for d in SyncDirection])
+        self.outcome_box = _combo("Any outcome", [(o.label, o) for o in SyncOutcome])
+        self.period_box = QComboBox()
+        for label, days in PERIODS:
+            self.period_box.addItem(label, days)
+        self.attention_check = QCheckBox("Only failures still to fix")
+        for widget in (self.type_box, self.direction_box, self.outcome_box, self.period_box):
+            self.add_filter_widget(widget)
+            widget.currentIndexChanged.connect(self.refresh)
+        self.add_filter_widget(self.attention_check)
+        self.attention_check.toggled.connect(self.refresh)
+        self.retry_button = self.add_button("Retry", tooltip="Send the selected record to the package again")
+        self.export_button = self.add_button("Export CSV…", tooltip="Save the rows shown to a CSV file")
+        self.refresh_button = self.add_button("Refresh")
+        self.message = ScreenMessage()
+        layout = screen_layout(self)
+        layout.insertWidget(
+            1,
+            screen_note(
+                "Every record sent to your accounting package or received from it, newest first. When the "
+                "package refuses something, its reason is shown in its own words; fix the record and choose "
+                "Retry, or wait for the next sync. A failure clears itself once a later attempt succeeds."
+            ),
+        )
+        layout.insertWidget(3, self.message)
+        fit_list(self, stretch=6, filter_hint="Filter by record or message…")
+        self.retry_button.clicked.connect(self._on_retry_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.selection_changed.connect(self._update_buttons)
+        self._update_buttons()
+
+    # -- public
+    def set_retry(self, retry: Retry | None) -> None:
+        """Called by the window when a package is connected (or disconnected)."""
+        self._retry = retry
+        self._update_buttons()
+
+    def criteria(self) -> SyncLogFilter:
+        days = self.period_box.currentData()
+        today = self._today()
+        return SyncLogFilter(
+            record_type=self.type_box.currentData(),
+            direction=self.direction_box.currentData(),
+            outcome=self.outcome_box.currentData(),
+            date_from=today - dt.timedelta(days=days) if isinstance(days, int) else None,
+            date_to=today if isinstance(days, int) else None,
+            unresolved_failures_only=self.attention_check.isChecked(),
+        )
+
+    def refresh(self) -> None:
+        with self._session_factory() as session:
+            rows = sync_log(session, self.criteria())
+        self.set_rows(rows)
+        if not rows and self.model.rowCount() == 0:
+            self.count_label.setText("Nothing yet")
+        self._update_buttons()
+
+    # -- behaviour
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        self.retry_button.setEnabled(self._retry is not None and row is not None and row.can_retry)
+        if self._retry is None:
+            self.retry_button.setToolTip(
+                "Connect to your accounting package (Accounts Integration) to retry."
+            )
+        self.export_button.setEnabled(self.proxy.rowCount() > 0)
+
+    def _on_retry_button_clicked(self) -> None:
+        row = self.selected()
+        if row is None or self._retry is None:
+            return
+        self.message.say(self._retry(row))
+
+    def _on_export_button_clicked(self) -> None:
+        path = self._choose_export_path()
+        if path is None:
+            return
+        shown = [
+            self.model.row_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            for r in range(self.proxy.rowCount())
+        ]
+        try:
+            count = export_sync_log_csv(shown, path)
+        except OSError as exc:
+            self.message.refuse(f"The sync log could not be saved to {path}: {exc.strerror or exc}.")
+            return
+        self.message.say(f"Saved {count:,} row{'s' if count != 1 else ''} to {path}.")
