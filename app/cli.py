@@ -106,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(handler=_run_sandbox)
     _add_connection_commands(commands)
+    _add_import_customers_command(commands)
     parser.set_defaults(handler=_run_gui)
     return parser
 
@@ -361,3 +362,79 @@ def _run_status(args: argparse.Namespace, runtime: Runtime) -> int:
             print(f"  ! {warning}")
         all_healthy = all_healthy and not warnings
     return EXIT_OK if all_healthy else EXIT_UNAVAILABLE
+
+
+# --------------------------------------------------------------------------------------------------------
+# import-customers
+# --------------------------------------------------------------------------------------------------------
+
+
+def _add_import_customers_command(commands: Any) -> None:
+    command = commands.add_parser(
+        "import-customers",
+        help="import customers from the connected accounting package",
+        description="Read the package's customer contacts, match them with your customers, and print what "
+        "would happen to each, then a last line with the count per action. --yes applies everything but "
+        "the conflicts; with neither --yes nor --dry-run it asks at a terminal, and changes nothing "
+        "without one.",
+    )
+    command.add_argument("--dry-run", action="store_true", help="print what would happen; change nothing")
+    command.add_argument("--yes", action="store_true", help="apply all but the conflicts without asking")
+    command.add_argument("--include-suppliers", action="store_true", help="also offer supplier-only contacts")
+    command.add_argument("--include-archived", action="store_true", help="also offer archived contacts")
+    command.set_defaults(handler=_run_import_customers)
+
+
+def _run_import_customers(args: argparse.Namespace, runtime: Runtime) -> int:
+    from contextlib import closing
+
+    from app.config import ConfigFileError
+    from app.integrations.base import IntegrationError
+    from app.services.errors import RuleError
+    from app.sync.customer_import import (
+        CustomerImport,
+        ImportOptions,
+        apply_import,
+        open_connected_provider,
+    )
+
+    if args.dry_run and args.yes:
+        raise UsageError("--dry-run and --yes cannot be used together.")
+    factory = runtime.database.session_factory
+    options = ImportOptions(include_suppliers=args.include_suppliers, include_archived=args.include_archived)
+    # --sandbox as given (a connection to the real package is then refused), else the demo's own sandbox.
+    sandbox = runtime.sandbox_url if runtime.sandbox_url is not None else runtime.package_sandbox_url
+    try:
+        with closing(open_connected_provider(factory, runtime.paths, sandbox_url=sandbox)) as provider:
+            plan = CustomerImport(factory, provider, options).propose(
+                report=lambda done, total, text: print(text, file=sys.stderr, flush=True)
+            )
+    except (IntegrationError, ConfigFileError) as exc:
+        print(f"ledgerbridge: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    for action in plan.actions:
+        print(action.describe())
+    print(plan.summary_line(), flush=True)
+    decisions = plan.default_decisions()
+    if not any(decision.choice.writes for decision in decisions):
+        return EXIT_OK
+    apply = bool(args.yes)
+    if not args.yes and not args.dry_run:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            try:
+                answer = input("Apply these changes? Conflicts are left for you to settle. [y/N] ")
+            except EOFError:
+                answer = ""
+            apply = answer.strip().casefold() in ("y", "yes")
+        else:
+            print("No terminal to confirm at: run with --yes to apply.", file=sys.stderr)
+    if not apply:
+        print("Nothing was changed.", file=sys.stderr)
+        return EXIT_OK
+    try:
+        result = apply_import(factory, plan, decisions)
+    except RuleError as exc:
+        print(f"ledgerbridge: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(result.sentence(), file=sys.stderr)
+    return EXIT_OK

@@ -197,9 +197,7 @@ def contradiction(a: Party, b: Party, key: MatchKey) -> str | None:
             f"the account numbers differ ({a.account_number.strip()} here, {b.account_number.strip()} there)"
         )
     if key is MatchKey.EMAIL and not _names_compatible(a, b):
-        return (
-            f"the email address is the same but the names ('{a.name}' and '{b.name}') have nothing in common"
-        )
+        return f"the names ('{a.name}' and '{b.name}') have nothing in common"
     return None
 
 
