@@ -106,6 +106,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sandbox.set_defaults(handler=_run_sandbox)
     _add_connection_commands(commands)
+    _add_settings_command(commands)
     _add_import_customers_command(commands)
     parser.set_defaults(handler=_run_gui)
     return parser
@@ -165,7 +166,10 @@ def _ensure_reference_data(database: Database) -> None:
 def _run_gui(args: argparse.Namespace, runtime: Runtime) -> int:
     from app.views.application import run_gui
 
-    return run_gui(runtime.database, paths=runtime.paths, demo=runtime.demo)
+    # The window reaches the packages as the commands do: --sandbox, else (demo) the in-process sandbox.
+    return run_gui(
+        runtime.database, paths=runtime.paths, demo=runtime.demo, sandbox_url=runtime.package_sandbox_url
+    )
 
 
 def _run_sandbox(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -437,4 +441,197 @@ def _run_import_customers(args: argparse.Namespace, runtime: Runtime) -> int:
         print(f"ledgerbridge: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(result.sentence(), file=sys.stderr)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------------
+# settings
+# --------------------------------------------------------------------------------------------------------
+
+
+def _add_settings_command(commands: Any) -> None:
+    settings = commands.add_parser(
+        "settings",
+        help="show, export, import or suggest the Accounts Integration settings",
+        description="The Accounts Integration settings, for support and automation. 'show' prints them "
+        "(exit 1 when Save would refuse them); 'export FILE' writes them as JSON ('-' for the screen); "
+        "'import FILE' reads such a file and saves it, validated exactly as the window's Save; 'suggest' "
+        "refreshes the chart of accounts and prints the obvious account for each empty setting, and "
+        "--save saves them when the settings are then complete.",
+    )
+    actions = settings.add_subparsers(dest="settings_action", metavar="action", required=True)
+    actions.add_parser("show", help="print the settings and any problem with them")
+    export = actions.add_parser("export", help="write the settings to a JSON file")
+    export.add_argument("file", metavar="FILE", help="where to write ('-' for the screen)")
+    load = actions.add_parser("import", help="read settings from a JSON file and save them")
+    load.add_argument("file", metavar="FILE", help="the file to read ('-' for standard input)")
+    suggest = actions.add_parser("suggest", help="suggest the obvious account for each empty setting")
+    suggest.add_argument("--save", action="store_true", help="save the suggestions (if Save accepts them)")
+    suggest.add_argument(
+        "--offline", action="store_true", help="use the chart as last refreshed, without asking the package"
+    )
+    settings.set_defaults(handler=_run_settings)
+
+
+def _print_settings(runtime: Runtime) -> list[Any]:
+    from app.models import SettingsAccountRole
+    from app.services.accounting_settings import load_settings, settings_problems
+
+    with runtime.database.session_factory() as session:
+        snapshot = load_settings(session)
+    saved, chart = snapshot.saved, snapshot.chart
+    refreshed = (
+        f"chart of accounts refreshed {_when(chart.refreshed_at)} ({len(chart.accounts):,} accounts)"
+        if not chart.empty
+        else "chart of accounts never refreshed"
+    )
+    print(f"Accounting settings for {snapshot.package_label}; {refreshed}")
+    methods = {method.id: method.name for method in snapshot.payment_methods}
+    method = methods.get(saved.default_payment_method_id or -1, "not chosen")
+    start = f"{saved.invoice_start_date:%d %b %Y}" if saved.invoice_start_date else "not set"
+    rows: list[tuple[str, str]] = [
+        ("Value for the Invoice's Reference field", saved.reference_field.label),
+        ("Invoice start date", start),
+    ]
+    for role in SettingsAccountRole:
+        remote_id = saved.account(role)
+        account = chart.find(remote_id)
+        stored = snapshot.stored.get(role)
+        shown = account.label if account else stored.label if stored else "not chosen"
+        rows.append((role.label, shown))
+    rows += [
+        ("Default Payment Method from Accounts", method),
+        ("Push Individual Invoice Lines", "yes" if saved.push_individual_lines else "no"),
+        ("Push Invoice Lines as Items", "yes" if saved.push_lines_as_items else "no"),
+        ("Push Invoice Work Undertaken", "yes" if saved.push_work_undertaken else "no"),
+        ("Relax Restrictions on Selection of Accounts", "yes" if saved.relax_account_restrictions else "no"),
+    ]
+    width = max(len(label) for label, _value in rows) + 1
+    for label, value in rows:
+        print(f"  {label + ':':<{width}} {value}")
+    problems: list[Any] = settings_problems(saved, chart, snapshot.payment_methods, snapshot.stored)
+    for flag in snapshot.flags:
+        if flag.field is None:
+            print(f"  ! {flag.message}")
+    for problem in problems:
+        print(f"  ! {problem}")
+    return problems
+
+
+def _refresh_chart(runtime: Runtime) -> None:
+    """Refresh the chart of accounts through the stored connection (for ``settings suggest``)."""
+    from app.config import xero_settings
+    from app.integrations.connections import open_xero
+    from app.integrations.secrets import SecretStore
+    from app.services.connections import ConnectionBook
+    from app.sync.chart_refresh import ChartOfAccountsRefresh
+
+    book = ConnectionBook(runtime.database.session_factory)
+    info = book.find("xero")
+    if info is None:
+        raise UsageError(
+            "LedgerBridge is not connected to an accounting package, so there is no chart of accounts to "
+            "suggest from. Connect first: ledgerbridge connect xero"
+        )
+    sandbox_url = runtime.package_sandbox_url() if info.sandbox else runtime.sandbox_url
+    provider = open_xero(
+        xero_settings(runtime.paths, sandbox_url),
+        info,
+        store=SecretStore.for_paths(runtime.paths),
+        events=book.events_for(info.package),
+    )
+    try:
+        result = ChartOfAccountsRefresh(runtime.database.session_factory, provider).run()
+    finally:
+        provider.close()
+    print(f"Chart of accounts refreshed: {result.summary()}", file=sys.stderr)
+
+
+def _run_settings(args: argparse.Namespace, runtime: Runtime) -> int:
+    import json
+    from pathlib import Path
+
+    from app.config import ConfigFileError
+    from app.integrations.base import IntegrationError
+    from app.services.accounting_settings import (
+        SettingsRefused,
+        draft_from_document,
+        load_settings,
+        save_settings,
+        settings_document,
+        suggest_accounts,
+        suggest_payment_method,
+    )
+    from app.services.errors import RuleError
+
+    factory = runtime.database.session_factory
+    action = args.settings_action
+    if action == "show":
+        return EXIT_FAILED if _print_settings(runtime) else EXIT_OK
+    if action == "export":
+        with factory() as session:
+            text = json.dumps(settings_document(load_settings(session)), indent=2) + "\n"
+        if args.file == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.file).write_text(text, encoding="utf-8")
+            print(f"Settings written to {args.file}.")
+        return EXIT_OK
+    if action == "import":
+        try:
+            raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+            document = json.loads(raw)
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise UsageError(f"{args.file} is not JSON: {exc}") from None
+        try:
+            with factory() as session, session.begin():
+                snapshot = load_settings(session)
+                save_settings(session, snapshot.package, draft_from_document(document, snapshot))
+        except SettingsRefused as refused:
+            print("ledgerbridge: the settings were not saved:", file=sys.stderr)
+            for problem in refused.problems:
+                print(f"  ! {problem}", file=sys.stderr)
+            return EXIT_FAILED
+        except RuleError as refusal:
+            print(f"ledgerbridge: the settings were not saved: {refusal}", file=sys.stderr)
+            return EXIT_FAILED
+        print("Settings imported and saved.")
+        _print_settings(runtime)
+        return EXIT_OK
+    # suggest
+    if not args.offline:
+        try:
+            _refresh_chart(runtime)
+        except (IntegrationError, ConfigFileError) as exc:
+            print(f"ledgerbridge: {exc}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+    with factory() as session:
+        snapshot = load_settings(session)
+    if snapshot.chart.empty:
+        raise UsageError("The chart of accounts was never refreshed; run without --offline while connected.")
+    draft = snapshot.saved.copy()
+    suggestions = suggest_accounts(draft, snapshot.chart)
+    for role, account in suggestions.items():
+        print(f"{role.label}: {account.label}")
+        draft.accounts[role] = account.remote_id
+    if draft.default_payment_method_id is None:
+        method = suggest_payment_method(snapshot.payment_methods)
+        if method is not None:
+            print(f"Default Payment Method from Accounts: {method.name}")
+            draft.default_payment_method_id = method.id
+    if draft == snapshot.saved:
+        print("Nothing to suggest: every setting with an obvious account is already chosen.")
+    if not args.save:
+        return EXIT_OK
+    try:
+        with factory() as session, session.begin():
+            save_settings(session, snapshot.package, draft)
+    except SettingsRefused as refused:
+        print("ledgerbridge: the suggestions were not saved; still to choose:", file=sys.stderr)
+        for problem in refused.problems:
+            print(f"  ! {problem}", file=sys.stderr)
+        return EXIT_FAILED
+    print("Suggestions saved.")
     return EXIT_OK

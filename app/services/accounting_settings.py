@@ -146,6 +146,12 @@ class ChartAccount:
     def kind_label(self) -> str:
         return self.kind.replace("_", " ")
 
+    @property
+    def a_kind(self) -> str:
+        """The account's type with its article: "a bank account", "an expense account"."""
+        article = "an" if self.kind_label[:1] in "aeiou" else "a"
+        return f"{article} {self.kind_label} account"
+
     @classmethod
     def of(cls, row: PackageAccount) -> ChartAccount:
         return cls(
@@ -366,6 +372,8 @@ class SettingsSnapshot:
     chart: Chart
     payment_methods: tuple[PaymentMethodChoice, ...]
     flags: tuple[AccountFlag, ...]
+    #: False until the package is first connected (which creates the settings) or they are first saved.
+    exists: bool = True
 
     @property
     def package_label(self) -> str:
@@ -407,6 +415,7 @@ def load_settings(session: Session, package: AccountingPackage | None = None) ->
         chart=chart,
         payment_methods=payment_method_choices(session),
         flags=tuple(account_flags(session, chart)),
+        exists=row is not None,
     )
 
 
@@ -468,7 +477,7 @@ def check_account(
         raise RuleError(f"{account.label} is archived in {package}; choose another {what}.", field=field_name)
     if not relaxed and not fits(account, purpose):
         raise RuleError(
-            f"{account.label} is a {account.kind_label} account; the {what} takes {purpose.fitting_types}. "
+            f"{account.label} is {account.a_kind}; the {what} takes {purpose.fitting_types}. "
             "Choose another, or tick Relax Restrictions on Selection of Accounts.",
             field=field_name,
         )

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.config import APP_NAME, AppPaths
-from app.db import Database
+from app.db import Database, SessionFactory
 from app.views.crash import CrashHandler
 from app.views.main_window import MainWindow
+from app.views.navigation import pages_for
+from app.views.workers import BackgroundTask
+
+if TYPE_CHECKING:
+    from app.views.connection_panel import ConnectionKeepAlive, PackageAccess
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
 
@@ -35,17 +43,103 @@ def ensure_application() -> QApplication:
     return app
 
 
-def build_main_window(database: Database, *, paths: AppPaths, demo: bool) -> MainWindow:
-    return MainWindow(database.session_factory, app_settings(paths), demo=demo, database_label=database.url)
+class WindowPackageAccess:
+    """The window's one ``PackageAccess`` (how screens reach the accounting packages), made on first use:
+    importing the integrations takes about half a second, which start-up does not pay.
+
+    ``sandbox_url`` is the runtime's ``package_sandbox_url`` (called on worker threads only).
+    """
+
+    def __init__(self, paths: AppPaths, sandbox_url: Callable[[], str | None] | None = None) -> None:
+        self._paths = paths
+        self._sandbox_url = sandbox_url
+        self.made: PackageAccess | None = None
+
+    def __call__(self) -> PackageAccess:
+        if self.made is None:
+            from app.views.connection_panel import PackageAccess
+
+            self.made = PackageAccess(self._paths, self._sandbox_url)
+        return self.made
+
+    def close(self) -> None:
+        if self.made is not None:
+            self.made.forget()
 
 
-def run_gui(database: Database, *, paths: AppPaths, demo: bool) -> int:
+def build_main_window(
+    database: Database,
+    *,
+    paths: AppPaths,
+    demo: bool,
+    access: Callable[[], PackageAccess] | None = None,
+) -> MainWindow:
+    return MainWindow(
+        database.session_factory,
+        app_settings(paths),
+        demo=demo,
+        database_label=database.url,
+        pages=pages_for(access or WindowPackageAccess(paths)),
+    )
+
+
+class KeepAliveStarter(QObject):
+    """Starts the connection's keep-alive once its module is imported off the GUI thread.
+
+    Attributes: ``keep_alive`` (once started), ``task`` (the import).
+    """
+
+    def __init__(self, session_factory: SessionFactory, access: WindowPackageAccess, parent: QObject) -> None:
+        super().__init__(parent)
+        self._session_factory = session_factory
+        self._access = access
+        self.keep_alive: ConnectionKeepAlive | None = None
+        self.task = BackgroundTask(
+            lambda _report, _cancel: importlib.import_module("app.views.connection_panel"), self
+        )
+        self.task.succeeded.connect(self._on_task_succeeded)
+
+    def start(self) -> None:
+        self.task.start()
+
+    def stop(self) -> None:
+        self.task.wait()
+        if self.keep_alive is not None:
+            self.keep_alive.stop()
+
+    def _on_task_succeeded(self, _module: object) -> None:
+        from app.views.connection_panel import ConnectionKeepAlive
+
+        self.keep_alive = ConnectionKeepAlive(self._session_factory, self._access(), parent=self)
+        self.keep_alive.start()
+
+
+def shut_down_screens(window: MainWindow) -> None:
+    """Let each screen stop its background work (a screen that has any defines ``shutdown()``)."""
+    for page in window.pages.values():
+        shutdown = getattr(page, "shutdown", None)
+        if callable(shutdown):
+            shutdown()
+
+
+def run_gui(
+    database: Database,
+    *,
+    paths: AppPaths,
+    demo: bool,
+    sandbox_url: Callable[[], str | None] | None = None,
+) -> int:
     app = ensure_application()
     crash_handler = CrashHandler(paths.log_file)
     crash_handler.install()
+    access = WindowPackageAccess(paths, sandbox_url)
+    window: MainWindow | None = None
+    keep_alive: KeepAliveStarter | None = None
     try:
-        window = build_main_window(database, paths=paths, demo=demo)
+        window = build_main_window(database, paths=paths, demo=demo, access=access)
         window.show()
+        keep_alive = KeepAliveStarter(database.session_factory, access, window)
+        QTimer.singleShot(0, keep_alive.start)
         if os.environ.get("LEDGERBRIDGE_EXIT_AFTER_SHOW") == "1":
             # For bench/startup.py and the start-up test: say when the window is on screen, then quit.
             def report_once_exposed() -> None:
@@ -59,4 +153,9 @@ def run_gui(database: Database, *, paths: AppPaths, demo: bool) -> int:
             QTimer.singleShot(0, report_once_exposed)
         return app.exec()
     finally:
+        if keep_alive is not None:
+            keep_alive.stop()
+        if window is not None:
+            shut_down_screens(window)
+        access.close()
         crash_handler.uninstall()

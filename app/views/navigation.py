@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
 from app.views.placeholder import PlaceholderView
+
+if TYPE_CHECKING:
+    from app.views.connection_panel import PackageAccess
 
 SessionFactory = Callable[[], Session]
 
@@ -25,13 +29,15 @@ class Page:
 # Each screen's module is imported the first time the screen is shown, so start-up pays only for the first.
 
 
-def _accounts_integration(session_factory: SessionFactory) -> QWidget:
-    return PlaceholderView(
-        "Accounts Integration",
-        "Connecting to Xero, QuickBooks Online or MYOB and choosing the accounts each kind of transaction "
-        "posts to is not available in this version yet. Your records are kept here in the meantime and "
-        "nothing is sent anywhere.",
-    )
+def _accounts_integration(
+    session_factory: SessionFactory, access: Callable[[], PackageAccess] | None = None
+) -> QWidget:
+    from app.config import AppPaths
+    from app.views.accounts_integration_view import AccountsIntegrationView
+    from app.views.connection_panel import PackageAccess
+
+    # Without the window's own access (pages_for), the real packages with the usual folders.
+    return AccountsIntegrationView(session_factory, access() if access else PackageAccess(AppPaths.default()))
 
 
 def _auto_numbering(session_factory: SessionFactory) -> QWidget:
@@ -116,3 +122,16 @@ PAGES: tuple[Page, ...] = (
     Page("Suppliers", "Purchase Orders", _purchase_orders),
     Page("Sync", "Sync Log", _sync_log),
 )
+
+
+def pages_for(access: Callable[[], PackageAccess]) -> tuple[Page, ...]:
+    """The pages, with Accounts Integration reaching the accounting packages through ``access()`` (the
+    window's one ``PackageAccess``, made when first asked for)."""
+
+    def accounts_integration(session_factory: SessionFactory) -> QWidget:
+        return _accounts_integration(session_factory, access)
+
+    return tuple(
+        replace(page, build=accounts_integration) if page.build is _accounts_integration else page
+        for page in PAGES
+    )
