@@ -143,7 +143,7 @@ class AccountPicker(QWidget):
         try:
             self.combo.clear()
             self.combo.addItems(labels)
-            if self._marked is not None:
+            if self._marked is not None and chart is not None and not chart.empty:
                 self.combo.setItemData(1, QBrush(_MARKED), Qt.ItemDataRole.ForegroundRole)
                 self.combo.setItemData(1, marked_label, Qt.ItemDataRole.ToolTipRole)
             self._values = values
@@ -153,10 +153,19 @@ class AccountPicker(QWidget):
         self.combo.setEnabled(chart is not None and not chart.empty)
         self.combo.setToolTip(self.combo.currentText())
 
+    def set_empty_text(self, text: str) -> None:
+        """What the empty choice reads (e.g. which default applies when nothing is chosen)."""
+        self._empty_text = text
+        self.combo.setItemText(0, text)
+        if self.chosen() is None:
+            self.combo.setToolTip(text)
+
     def _marked_label(self, remote_id: str, stored: StoredAccount | None) -> str:
         chart = self._chart
         account = chart.find(remote_id) if chart is not None else None
         package = chart.package.label if chart is not None else "the package"
+        if chart is None or chart.empty:  # never refreshed: nothing to judge the choice by
+            return stored.label if stored is not None else remote_id
         if account is None:
             label = stored.label if stored is not None else "An account"
             return f"{label} (no longer in {package})"

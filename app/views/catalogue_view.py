@@ -3,6 +3,7 @@ Payments & Tax (payment methods, tax rates), Job Types and Materials."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -11,6 +12,21 @@ from sqlalchemy.orm import Session
 
 from app.db import SessionFactory
 from app.models import JobType, Material, PaymentMethod, PaymentMethodKind, TaxRate
+from app.services.accounting_settings import (
+    DEPOSIT_ACCOUNT_HINT,
+    INCOME_CODE_HINT,
+    MATERIAL_INCOME_HINT,
+    AccountPurpose,
+    Chart,
+    ChartAccount,
+    StoredAccount,
+    check_account,
+    choose_deposit_account,
+    choose_income_account,
+    current_package,
+    load_chart,
+    relaxed_selection,
+)
 from app.services.catalogue import (
     NO_INCOME_ACCOUNT,
     PAYMENT_METHOD_KIND_LABELS,
@@ -23,9 +39,7 @@ from app.services.catalogue import (
     TaxRateDetails,
     TaxRateRow,
     active_tax_rates,
-    deposit_account_label,
     format_rate,
-    income_account_label,
     list_job_types,
     list_materials,
     list_payment_methods,
@@ -38,6 +52,7 @@ from app.services.catalogue import (
 from app.services.errors import RuleError
 from app.services.money import ZERO
 from app.services.reference_data import default_tax_rate
+from app.views.account_picker import AccountPicker
 from app.views.record_editor import (
     ChoiceBox,
     Confirm,
@@ -53,11 +68,60 @@ from app.views.record_editor import (
 )
 from app.views.table_models import Column
 
-#: Why accounts cannot be chosen here yet, in the bookkeeper's words.
+#: Where the accounts come from, when the chart of accounts has not been brought in yet.
 ACCOUNTS_LATER_HINT = (
-    "You choose this account from your chart of accounts once LedgerBridge is connected to your "
-    "accounting package (Administration -> Accounts Integration, coming in a later version)."
+    "Accounts are chosen from your chart of accounts once LedgerBridge is connected to your accounting "
+    "package and the chart is refreshed (Administration -> Accounts Integration)."
 )
+CARD_DEPOSIT_DEFAULT = "Not set - uses the credit card clearing account"
+OTHER_DEPOSIT_DEFAULT = "Not set - uses the account to receive payments"
+
+
+class ChartChoice:
+    """The chart of accounts an editor offers, read once when the editor opens (one query), and whether
+    Relax Restrictions on Selection of Accounts is ticked in the accounting settings."""
+
+    def __init__(self, session: Session) -> None:
+        package = current_package(session)
+        self.chart: Chart = load_chart(session, package)
+        self.relaxed = relaxed_selection(session, package)
+
+    def hint(self, hint: str) -> str:
+        return ACCOUNTS_LATER_HINT if self.chart.empty else hint
+
+    def picker(self, purpose: AccountPurpose, chosen: str | None, stored: StoredAccount | None,
+               *, empty_text: str) -> AccountPicker:
+        picker = AccountPicker(purpose, empty_text=empty_text)
+        picker.set_chart(self.chart, relaxed=self.relaxed, chosen=chosen, stored=stored)
+        return picker
+
+    def change(
+        self, picker: AccountPicker, previous: str | None, *, what: str, field: str
+    ) -> AccountChange | None:
+        """The account newly picked (checked as Save checks the settings), or None when the choice was
+        not changed: an earlier choice is kept as it is, even before the chart is refreshed."""
+        chosen = picker.chosen()
+        if chosen == previous:
+            return None
+        account = check_account(
+            self.chart, chosen, picker.purpose, relaxed=self.relaxed, what=what, field_name=field
+        )
+        return AccountChange(account)
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """A new account choice for a record (``account`` None: cleared, so the default applies)."""
+
+    account: ChartAccount | None
+
+
+def _stored_income(record: JobType | Material | None) -> StoredAccount | None:
+    if record is None or not record.income_account_id:
+        return None
+    return StoredAccount(
+        record.income_account_id, record.income_account_code or "", record.income_account_name or ""
+    )
 
 
 def _record_gone(kind: str) -> RuleError:
@@ -84,32 +148,45 @@ def _section_title(label: QLabel) -> None:
 
 
 class JobTypeEditorDialog(RecordEditorDialog):
-    """New or edit one job type: ``name_edit``, ``description_edit``, ``active_check``; the income
-    account is shown read-only in ``income_account_label``."""
+    """New or edit one job type: ``name_edit``, ``description_edit``, ``active_check``, and
+    ``income_account_picker`` (revenue accounts of the chart, unless restrictions are relaxed)."""
 
     def __init__(
         self,
         session_factory: SessionFactory,
         job_type: JobType | None = None,
         *,
+        accounts: ChartChoice | None = None,
         confirm: Confirm = ask_yes_no,
         parent: QWidget | None = None,
     ) -> None:
         title = "New job type" if job_type is None else f"Edit job type - {job_type.name}"
         super().__init__(title, session_factory, confirm=confirm, parent=parent)
         self.record_id = job_type.id if job_type is not None else None
+        if accounts is None:
+            with session_factory() as session:
+                accounts = ChartChoice(session)
+        self._accounts = accounts
+        self._previous_account = job_type.income_account_id if job_type is not None else None
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText('e.g. "Plumbing - Maintenance"')
         self.description_edit = text_box(2)
         self.active_check = QCheckBox("Offered for new jobs")
         self.active_check.setChecked(True)
+        self.income_account_picker = accounts.picker(
+            AccountPurpose.INCOME,
+            self._previous_account,
+            _stored_income(job_type),
+            empty_text=NO_INCOME_ACCOUNT,
+        )
         self.add_field("name", "Name *", self.name_edit)
         self.add_field("description", "Description", self.description_edit)
         self.add_field("active", "Active", self.active_check)
-        self.income_account_label = self.add_read_only(
+        self.add_field(
+            "income_account",
             "Income account",
-            income_account_label(job_type) if job_type is not None else NO_INCOME_ACCOUNT,
-            hint=ACCOUNTS_LATER_HINT,
+            self.income_account_picker,
+            hint=accounts.hint(INCOME_CODE_HINT),
         )
         if job_type is not None:
             self.name_edit.setText(job_type.name)
@@ -125,7 +202,16 @@ class JobTypeEditorDialog(RecordEditorDialog):
             description=self.description_edit.toPlainText(),
             active=self.active_check.isChecked(),
         )
-        self.record_id = save_job_type(session, details, job_type).id
+        change = self._accounts.change(
+            self.income_account_picker,
+            self._previous_account,
+            what="income account",
+            field="income_account",
+        )
+        saved = save_job_type(session, details, job_type)
+        if change is not None:
+            choose_income_account(saved, change.account)
+        self.record_id = saved.id
 
 
 JOB_TYPE_COLUMNS: tuple[Column[JobTypeRow], ...] = (
@@ -153,7 +239,8 @@ class JobTypesView(EditableListView[JobTypeRow]):
         fit_list(self, stretch=1, filter_hint="Filter by name or description…")
         self.note = screen_note(
             "A job type's income account is where the labour on its jobs' invoices is posted, unless a "
-            "material or the line itself says otherwise. " + ACCOUNTS_LATER_HINT
+            "material or the line itself says otherwise; without one, the Default Labour Income Account "
+            "applies. " + ACCOUNTS_LATER_HINT
         )
         screen_layout(self).insertWidget(1, self.note)
 
@@ -162,7 +249,9 @@ class JobTypesView(EditableListView[JobTypeRow]):
 
     def make_editor(self, session: Session, row: JobTypeRow | None) -> JobTypeEditorDialog:
         job_type = session.get_one(JobType, row.id) if row is not None else None
-        return JobTypeEditorDialog(self._session_factory, job_type, confirm=self.confirm, parent=self)
+        return JobTypeEditorDialog(
+            self._session_factory, job_type, accounts=ChartChoice(session), confirm=self.confirm, parent=self
+        )
 
 
 # -- Materials
@@ -170,7 +259,7 @@ class JobTypesView(EditableListView[JobTypeRow]):
 
 class MaterialEditorDialog(RecordEditorDialog):
     """New or edit one material: ``code_edit``, ``name_edit``, ``unit_price_edit``, ``unit_cost_edit``,
-    ``tax_rate_box``, ``active_check``; the income account is read-only."""
+    ``tax_rate_box``, ``active_check``, ``income_account_picker``."""
 
     def __init__(
         self,
@@ -199,6 +288,15 @@ class MaterialEditorDialog(RecordEditorDialog):
         self.tax_rate_box.set_choices([(None, "No tax rate"), *((r.id, r.name) for r in rates)])
         self.active_check = QCheckBox("Offered on new invoices")
         self.active_check.setChecked(True)
+        accounts = ChartChoice(session)
+        self._accounts = accounts
+        self._previous_account = material.income_account_id if material is not None else None
+        self.income_account_picker = accounts.picker(
+            AccountPurpose.INCOME,
+            self._previous_account,
+            _stored_income(material),
+            empty_text=NO_INCOME_ACCOUNT,
+        )
 
         self.add_field("code", "Code *", self.code_edit)
         self.add_field("name", "Name *", self.name_edit)
@@ -206,10 +304,11 @@ class MaterialEditorDialog(RecordEditorDialog):
         self.add_field("unit_cost", "Unit cost (ex GST)", self.unit_cost_edit, hint="What you pay for it.")
         self.add_field("tax_rate", "Tax rate", self.tax_rate_box)
         self.add_field("active", "Active", self.active_check)
-        self.income_account_label = self.add_read_only(
+        self.add_field(
+            "income_account",
             "Income account",
-            income_account_label(material) if material is not None else NO_INCOME_ACCOUNT,
-            hint=ACCOUNTS_LATER_HINT,
+            self.income_account_picker,
+            hint=accounts.hint(MATERIAL_INCOME_HINT),
         )
         if material is None:
             default = default_tax_rate(session)
@@ -236,7 +335,16 @@ class MaterialEditorDialog(RecordEditorDialog):
             tax_rate_id=self.tax_rate_box.chosen(),
             active=self.active_check.isChecked(),
         )
-        self.record_id = save_material(session, details, material).id
+        change = self._accounts.change(
+            self.income_account_picker,
+            self._previous_account,
+            what="income account",
+            field="income_account",
+        )
+        saved = save_material(session, details, material)
+        if change is not None:
+            choose_income_account(saved, change.account)
+        self.record_id = saved.id
 
 
 MATERIAL_COLUMNS: tuple[Column[MaterialRow], ...] = (
@@ -267,7 +375,7 @@ class MaterialsView(EditableListView[MaterialRow]):
         fit_list(self, stretch=1, filter_hint="Filter by code, name, tax rate…")
         self.note = screen_note(
             "A material's income account, when set, is used for the invoice lines that sell it, ahead of "
-            "the job type's. " + ACCOUNTS_LATER_HINT
+            "the job type's and the Default Materials Income Account. " + ACCOUNTS_LATER_HINT
         )
         screen_layout(self).insertWidget(1, self.note)
 
@@ -285,19 +393,34 @@ class MaterialsView(EditableListView[MaterialRow]):
 
 
 class PaymentMethodEditorDialog(RecordEditorDialog):
-    """New or edit one payment method: ``name_edit``, ``kind_box``, ``active_check``."""
+    """New or edit one payment method: ``name_edit``, ``kind_box``, ``active_check``, and
+    ``deposit_account_picker`` (accounts that accept payments, unless restrictions are relaxed)."""
 
     def __init__(
         self,
         session_factory: SessionFactory,
         method: PaymentMethod | None = None,
         *,
+        accounts: ChartChoice | None = None,
         confirm: Confirm = ask_yes_no,
         parent: QWidget | None = None,
     ) -> None:
         title = "New payment method" if method is None else f"Edit payment method - {method.name}"
         super().__init__(title, session_factory, confirm=confirm, parent=parent)
         self.record_id = method.id if method is not None else None
+        if accounts is None:
+            with session_factory() as session:
+                accounts = ChartChoice(session)
+        self._accounts = accounts
+        self._previous_account = method.account_id if method is not None else None
+        stored = (
+            StoredAccount(method.account_id, method.account_code or "", method.account_name or "")
+            if method is not None and method.account_id
+            else None
+        )
+        self.deposit_account_picker = accounts.picker(
+            AccountPurpose.PAYMENTS, self._previous_account, stored, empty_text=OTHER_DEPOSIT_DEFAULT
+        )
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText('e.g. "EFT"')
         self.kind_box: ChoiceBox[PaymentMethodKind] = ChoiceBox()
@@ -313,15 +436,25 @@ class PaymentMethodEditorDialog(RecordEditorDialog):
             hint="Card payments go to the credit card clearing account unless an account is chosen.",
         )
         self.add_field("active", "Active", self.active_check)
-        self.deposit_account_label = self.add_read_only(
+        self.add_field(
+            "deposit_account",
             "Deposit account",
-            deposit_account_label(method) if method is not None else "Not set",
-            hint=ACCOUNTS_LATER_HINT,
+            self.deposit_account_picker,
+            hint=accounts.hint(DEPOSIT_ACCOUNT_HINT),
         )
         if method is not None:
             self.name_edit.setText(method.name)
             self.kind_box.choose(method.kind)
             self.active_check.setChecked(method.active)
+        self._show_deposit_default()
+        self.kind_box.currentIndexChanged.connect(self._on_kind_box_current_index_changed)
+
+    def _show_deposit_default(self) -> None:
+        card = self.kind_box.chosen() is PaymentMethodKind.CREDIT_CARD
+        self.deposit_account_picker.set_empty_text(CARD_DEPOSIT_DEFAULT if card else OTHER_DEPOSIT_DEFAULT)
+
+    def _on_kind_box_current_index_changed(self, _index: int) -> None:
+        self._show_deposit_default()
 
     def write(self, session: Session) -> None:
         method = session.get(PaymentMethod, self.record_id) if self.record_id is not None else None
@@ -332,7 +465,16 @@ class PaymentMethodEditorDialog(RecordEditorDialog):
             kind=self.kind_box.chosen() or PaymentMethodKind.OTHER,
             active=self.active_check.isChecked(),
         )
-        self.record_id = save_payment_method(session, details, method).id
+        change = self._accounts.change(
+            self.deposit_account_picker,
+            self._previous_account,
+            what="deposit account",
+            field="deposit_account",
+        )
+        saved = save_payment_method(session, details, method)
+        if change is not None:
+            choose_deposit_account(saved, change.account)
+        self.record_id = saved.id
 
 
 class TaxRateEditorDialog(RecordEditorDialog):
@@ -414,7 +556,9 @@ class PaymentMethodsView(EditableListView[PaymentMethodRow]):
 
     def make_editor(self, session: Session, row: PaymentMethodRow | None) -> PaymentMethodEditorDialog:
         method = session.get_one(PaymentMethod, row.id) if row is not None else None
-        return PaymentMethodEditorDialog(self._session_factory, method, confirm=self.confirm, parent=self)
+        return PaymentMethodEditorDialog(
+            self._session_factory, method, accounts=ChartChoice(session), confirm=self.confirm, parent=self
+        )
 
 
 class TaxRatesView(EditableListView[TaxRateRow]):
@@ -453,9 +597,7 @@ class PaymentsAndTaxView(QWidget):
             "Payment methods are offered when you record a payment; card payments are deposited to the "
             "credit card clearing account and the others to the account to receive payments, unless the "
             "method has its own deposit account. Tax rates apply per invoice line; the default one is used "
-            "for new lines. Deposit accounts are chosen from your chart of accounts once LedgerBridge is "
-            "connected to your accounting package (Administration -> Accounts Integration, coming in a "
-            "later version)."
+            "for new lines. " + ACCOUNTS_LATER_HINT
         )
         self.payment_methods = PaymentMethodsView(session_factory, confirm=confirm)
         self.tax_rates = TaxRatesView(session_factory, confirm=confirm)

@@ -530,3 +530,150 @@ def test_the_keep_alive_renews_the_access_token_when_due_on_a_worker(
     finally:
         keep_alive.stop()
         later.forget()
+
+
+# -- accounts chosen on the catalogue screens ------------------------------------------------------------
+
+
+@pytest.fixture
+def charted(
+    sqlite_database: Database, paths: AppPaths, sandbox: Any, keyring_file: Path
+) -> Iterator[Database]:
+    """Connected to Demo Company (AU) with its chart of accounts refreshed."""
+    from app.config import xero_settings
+    from app.integrations.secrets import SecretStore
+    from app.sync.chart_refresh import ChartOfAccountsRefresh
+    from tests.integration.connections.conftest import connect_through_consent
+
+    connect_through_consent(
+        xero_settings(paths, sandbox.base_url),
+        SecretStore.for_paths(paths),
+        ConnectionBook(sqlite_database.session_factory),
+    )
+    made = PackageAccess(paths, lambda: sandbox.base_url)
+    try:
+        provider = made.provider(sqlite_database.session_factory)
+        ChartOfAccountsRefresh(sqlite_database.session_factory, provider).run()
+        yield sqlite_database
+    finally:
+        made.forget()
+
+
+def _pick(picker: Any, label: str) -> None:
+    index = picker.combo.findText(label)
+    assert index >= 0, f"{label!r} is not offered: {picker.offered()}"
+    picker.combo.setCurrentIndex(index)
+
+
+def test_job_types_and_materials_choose_their_income_account_from_the_chart(
+    qtbot: QtBot, qtmodeltester: Any, charted: Database
+) -> None:
+    from app.models import Material
+    from app.views.catalogue_view import (
+        JobTypeEditorDialog,
+        JobTypesView,
+        MaterialEditorDialog,
+        MaterialsView,
+    )
+
+    job_types = JobTypesView(charted.session_factory)
+    qtbot.addWidget(job_types)
+    job_types.refresh()
+    editor = job_types.new_record()
+    assert isinstance(editor, JobTypeEditorDialog)
+    picker = editor.income_account_picker
+    assert picker.offered() == ["200 - Sales", "260 - Other Revenue", "270 - Interest Income"]
+    assert picker.combo.currentText() == "Not set - uses the default income account"
+    editor.name_edit.setText("Gas fitting")
+    _pick(picker, "260 - Other Revenue")
+    assert editor.save()
+    qtmodeltester.check(job_types.model)
+    row = next(r for r in job_types.model.rows() if r.name == "Gas fitting")
+    assert row.income_account == "260 - Other Revenue"
+
+    materials = MaterialsView(charted.session_factory)
+    qtbot.addWidget(materials)
+    materials.refresh()
+    material_editor = materials.new_record()
+    assert isinstance(material_editor, MaterialEditorDialog)
+    material_editor.code_edit.setText("CU-15")
+    material_editor.name_edit.setText("Copper pipe 15 mm")
+    material_editor.unit_price_edit.setText("12.50")
+    assert "429 - General Expenses" not in material_editor.income_account_picker.offered()
+    _pick(material_editor.income_account_picker, "200 - Sales")
+    assert material_editor.save()
+    with charted.session_factory() as session:
+        material = session.scalars(select(Material).where(Material.code == "CU-15")).one()
+        assert (material.income_account_code, material.income_account_name) == ("200", "Sales")
+        assert material.income_account_id == load_settings(session).chart.by_code("200").remote_id  # type: ignore[union-attr]
+
+    # Clearing the choice goes back to the default account.
+    again = materials.edit_record(next(r for r in materials.model.rows() if r.code == "CU-15"))
+    assert isinstance(again, MaterialEditorDialog)
+    assert again.income_account_picker.chosen_label() == "200 - Sales"
+    again.income_account_picker.combo.setCurrentIndex(0)
+    assert again.save()
+    with charted.session_factory() as session:
+        assert (
+            session.scalars(select(Material).where(Material.code == "CU-15")).one().income_account_id is None
+        )
+
+
+def test_a_payment_method_is_deposited_to_an_account_that_takes_payments(
+    qtbot: QtBot, charted: Database
+) -> None:
+    from app.models import PaymentMethod, PaymentMethodKind
+    from app.views.catalogue_view import PaymentMethodEditorDialog, PaymentsAndTaxView
+
+    page = PaymentsAndTaxView(charted.session_factory)
+    qtbot.addWidget(page)
+    page.refresh()
+    editor = page.payment_methods.new_record()
+    assert isinstance(editor, PaymentMethodEditorDialog)
+    picker = editor.deposit_account_picker
+    assert picker.offered() == [
+        "090 - Business Bank Account",
+        "091 - Business Savings Account",
+        "092 - Business Credit Card",
+        "640 - Undeposited Card Payments",
+    ]
+    assert picker.combo.currentText() == "Not set - uses the account to receive payments"
+    editor.kind_box.choose(PaymentMethodKind.CREDIT_CARD)
+    assert picker.combo.currentText() == "Not set - uses the credit card clearing account"
+    editor.name_edit.setText("Square reader")
+    _pick(picker, "640 - Undeposited Card Payments")
+    assert editor.save()
+    row = next(r for r in page.payment_methods.model.rows() if r.name == "Square reader")
+    assert row.deposit_account == "640 - Undeposited Card Payments"
+    with charted.session_factory() as session:
+        method = session.scalars(select(PaymentMethod).where(PaymentMethod.name == "Square reader")).one()
+        assert method.account_code == "640"
+
+
+def test_without_a_chart_an_editor_keeps_the_account_chosen_and_says_where_accounts_come_from(
+    qtbot: QtBot, sqlite_database: Database
+) -> None:
+    from app.views.catalogue_view import ACCOUNTS_LATER_HINT, JobTypeEditorDialog, JobTypesView
+
+    with sqlite_database.session_factory() as session, session.begin():
+        job_type = JobType(name="Plumbing - Maintenance")
+        job_type.income_account_id, job_type.income_account_code, job_type.income_account_name = (
+            "f0e1",
+            "200",
+            "Sales",
+        )
+        session.add(job_type)
+    view = JobTypesView(sqlite_database.session_factory)
+    qtbot.addWidget(view)
+    view.refresh()
+    editor = view.edit_record(view.model.rows()[0])
+    assert isinstance(editor, JobTypeEditorDialog)
+    picker = editor.income_account_picker
+    assert not picker.combo.isEnabled()
+    assert picker.chosen_label() == "200 - Sales"  # as remembered, not marked as gone
+    assert ACCOUNTS_LATER_HINT in [label.text() for label in editor.findChildren(type(picker.hint_label))]
+    editor.name_edit.setText("Plumbing - Maintenance and repairs")
+    assert editor.save()
+    with sqlite_database.session_factory() as session:
+        kept = session.scalars(select(JobType)).one()
+        assert (kept.name, kept.income_account_id) == ("Plumbing - Maintenance and repairs", "f0e1")
