@@ -108,6 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_connection_commands(commands)
     _add_settings_command(commands)
     _add_import_customers_command(commands)
+    _add_sync_command(commands)
     parser.set_defaults(handler=_run_gui)
     return parser
 
@@ -635,3 +636,79 @@ def _run_settings(args: argparse.Namespace, runtime: Runtime) -> int:
         return EXIT_FAILED
     print("Suggestions saved.")
     return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------------------
+# sync
+# --------------------------------------------------------------------------------------------------------
+
+
+def _add_sync_command(commands: Any) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="sync with the accounting package now, without the window (exit 0 all synced, 1 some items "
+        "failed, 2 could not sync)",
+        description="Send what is due (approved invoices, edits, voids, payments, credit notes, accepted "
+        "supplier invoices, expenses) and bring in the payments made in the package, then print a summary. "
+        "Exit code: 0 everything synced, 1 some items failed (see the Sync Log), 2 could not sync at all.",
+    )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would be sent, with accounts and totals; send nothing",
+    )
+    sync.set_defaults(handler=_run_sync)
+
+
+def _run_sync(args: argparse.Namespace, runtime: Runtime) -> int:
+    from app.config import ConfigFileError, xero_settings
+    from app.integrations.base import IntegrationError
+    from app.integrations.secrets import SecretStore
+    from app.services.connections import ConnectionBook
+    from app.services.progress import CancelToken
+    from app.sync.engine import SyncEngine
+    from app.sync.provider import open_xero_for_sync
+
+    book = ConnectionBook(runtime.database.session_factory)
+    info = book.find("xero")
+    if info is None:
+        print("ledgerbridge: not connected to an accounting package. Connect with: ledgerbridge connect xero",
+              file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    if not info.connected:
+        print(f"ledgerbridge: {info.status_message or 'Xero needs reconnecting.'}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    try:
+        sandbox_url = runtime.package_sandbox_url() if info.sandbox else runtime.sandbox_url
+        provider = open_xero_for_sync(
+            xero_settings(runtime.paths, sandbox_url),
+            info,
+            store=SecretStore.for_paths(runtime.paths),
+            events=book.events_for(info.package),
+        )
+    except (IntegrationError, ConfigFileError) as exc:
+        print(f"ledgerbridge: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    shown: list[str] = []
+
+    def report(done: int, total: int, text: str) -> None:
+        if text and (not shown or shown[-1] != text):
+            shown.append(text)
+            print(f"{text}...", file=sys.stderr, flush=True)
+
+    try:
+        engine = SyncEngine(info, runtime.database.session_factory, provider)
+        if args.dry_run:
+            for line in engine.preview().lines():
+                print(line)
+            return EXIT_OK
+        summary = engine.run(report, CancelToken())
+    except KeyboardInterrupt:
+        print("ledgerbridge: the sync was interrupted; what was sent is kept, the rest goes next time.",
+              file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        provider.close()
+    for line in summary.lines():
+        print(line)
+    return summary.exit_code

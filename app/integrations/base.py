@@ -147,8 +147,19 @@ class Transient(IntegrationError):
 class OutcomeUnknown(Transient):
     """A write may or may not have been applied (timeout after sending, connection dropped mid-answer).
 
-    The engine must look the record up in the package before sending it again.
+    The engine must look the record up in the package before sending it again. ``answered`` is True when
+    the package did answer (a 5xx after taking the write in): a package that keeps an idempotency key's
+    answer would only replay that error, so the next attempt goes out under a fresh key.
     """
+
+    def __init__(self, message: str, *, answered: bool = False) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
+class RequestKeyReused(RejectedByPackage):
+    """The package already saw this idempotency key with a different request (Xero: "Idempotency Key: K
+    is used with a different request."). Nothing was done; look the records up and send under a new key."""
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -408,11 +419,14 @@ class DocumentStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class DocumentLine:
-    """One line as it is sent. ``line_id`` keeps a line's identity across edits (Xero LineItemID)."""
+    """One line as it is sent. ``line_id`` keeps a line's identity across edits (Xero LineItemID).
+
+    A line with no ``quantity`` and no ``unit_amount`` is a description-only line (Xero allows it).
+    """
 
     description: str
-    quantity: Decimal
-    unit_amount: Decimal
+    quantity: Decimal | None
+    unit_amount: Decimal | None
     account_code: str | None = None
     tax_code: str | None = None
     #: Sent only where the package allows it (``line_tax_amount_settable``), so its total equals ours.
@@ -423,7 +437,10 @@ class DocumentLine:
 
 @dataclass(frozen=True)
 class Document:
-    """An invoice, credit note or supplier bill to create (``ref`` None) or update."""
+    """An invoice, credit note or supplier bill to create (``ref`` None) or update.
+
+    Documents are sent approved (Xero AUTHORISED): LedgerBridge only sends what the business has approved.
+    """
 
     key: str
     kind: DocumentKind
@@ -438,8 +455,48 @@ class Document:
 
 
 @dataclass(frozen=True)
+class DocumentRef:
+    """A document already in the package, named by the caller's ``key`` (for voids)."""
+
+    key: str
+    ref: RemoteRef
+    number: str = ""
+
+
+@dataclass(frozen=True)
+class RemotePayment:
+    """A payment as the package holds it. ``document_kind`` says what it pays (only customer invoices'
+    payments come back into LedgerBridge)."""
+
+    ref: RemoteRef
+    document_id: str
+    amount: Decimal
+    date: dt.date
+    account_code: str
+    reference: str
+    deleted: bool = False
+    updated_at: dt.datetime | None = None
+    document_kind: DocumentKind | None = DocumentKind.INVOICE
+    document_number: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteAllocation:
+    """Credit applied from a credit note to a document."""
+
+    ref: RemoteRef
+    document_id: str
+    amount: Decimal
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
 class RemoteDocument:
-    """A document as the package holds it, for look-ups after an ambiguous failure and status pulls."""
+    """A document as the package holds it, for look-ups after an ambiguous failure and status pulls.
+
+    ``line_ids`` are its lines' ids in the package's order; ``payments`` and ``allocations`` are filled
+    where the read carries them (a single document, or a paged list).
+    """
 
     ref: RemoteRef
     kind: DocumentKind
@@ -450,6 +507,11 @@ class RemoteDocument:
     amount_paid: Decimal
     status: DocumentStatus
     updated_at: dt.datetime | None = None
+    reference: str = ""
+    date: dt.date | None = None
+    line_ids: tuple[str, ...] = ()
+    payments: tuple[RemotePayment, ...] = ()
+    allocations: tuple[RemoteAllocation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -465,26 +527,32 @@ class PaymentDraft:
 
 
 @dataclass(frozen=True)
-class RemotePayment:
-    ref: RemoteRef
-    document_id: str
-    amount: Decimal
-    date: dt.date
-    account_code: str
-    reference: str
-    deleted: bool = False
-    updated_at: dt.datetime | None = None
+class ItemDraft:
+    """An item (product or service code) to create in the package, for invoice lines sent as items."""
+
+    key: str
+    code: str
+    name: str
+    description: str = ""
+    sale_price: Decimal | None = None
+    income_account_code: str | None = None
+    tax_code: str | None = None
 
 
 @dataclass(frozen=True)
 class WriteOutcome:
-    """What happened to one element of a write: created/updated (``ref``) or refused (``problem``)."""
+    """What happened to one element of a write: created/updated (``ref``) or refused (``problem``).
+
+    ``line_ids`` are the saved document's line ids in the order the lines were sent (Xero LineItemIDs).
+    """
 
     key: str
     ref: RemoteRef | None = None
     problem: str | None = None
     #: The package's field at fault, when it says.
     field: str | None = None
+    line_ids: tuple[str, ...] = ()
+    total: Decimal | None = None
 
     @property
     def ok(self) -> bool:
@@ -562,40 +630,67 @@ class ContactSource(Protocol):
 
 
 class SyncTarget(Protocol):
-    """The writes and pulls of a sync (issue 4). Every write takes the caller's deterministic
-    ``request_key`` (sent as the package's idempotency key where it has one) and reports per element.
+    """The writes and reads of a sync (issue 4).
+
+    Every write takes the caller's deterministic ``request_key`` (sent as the package's idempotency key
+    where it has one) and answers one ``WriteOutcome`` per element, in the order sent: one refused element
+    never fails the others. A write whose fate is unknown raises ``OutcomeUnknown``; the caller then looks
+    the records up (``find_documents``, ``get_document``, ``contacts``, ``items``) before sending again.
+    Batches are homogeneous (one kind, all creates or all updates) and at most ``max_batch`` long.
     """
 
-    def push_contacts(self, contacts: Sequence[ContactDraft], *, request_key: str) -> list[WriteOutcome]: ...
+    def create_contacts(self, contacts: Sequence[ContactDraft], *, request_key: str) -> list[WriteOutcome]:
+        ...
 
-    def push_documents(self, documents: Sequence[Document], *, request_key: str) -> list[WriteOutcome]: ...
+    def update_contacts(self, contacts: Sequence[ContactDraft], *, request_key: str) -> list[WriteOutcome]:
+        ...
 
-    def find_documents(self, kind: DocumentKind, numbers: Sequence[str]) -> list[RemoteDocument]: ...
+    def create_items(self, items: Sequence[ItemDraft], *, request_key: str) -> list[WriteOutcome]: ...
 
-    def void_document(self, ref: RemoteRef, kind: DocumentKind, *, request_key: str) -> RemoteRef: ...
+    def create_documents(
+        self, kind: DocumentKind, documents: Sequence[Document], *, request_key: str
+    ) -> list[WriteOutcome]: ...
+
+    def update_documents(
+        self, kind: DocumentKind, documents: Sequence[Document], *, request_key: str
+    ) -> list[WriteOutcome]: ...
+
+    def void_documents(
+        self, kind: DocumentKind, documents: Sequence[DocumentRef], *, request_key: str
+    ) -> list[WriteOutcome]: ...
+
+    def find_documents(
+        self, kind: DocumentKind, numbers: Sequence[str], *, contact_ids: Sequence[str] = ()
+    ) -> list[RemoteDocument]:
+        """Documents of ``kind`` with these numbers (and, for bills, from these contacts), lines included."""
+        ...
+
+    def get_document(self, kind: DocumentKind, ref: RemoteRef) -> RemoteDocument:
+        """One document with its lines, payments and allocations; ``NotFound`` when it is not there."""
+        ...
 
     def allocate_credit(
         self, credit_note: RemoteRef, document: RemoteRef, amount: Decimal, on: dt.date, *, request_key: str
-    ) -> None: ...
+    ) -> RemoteRef:
+        """Apply ``amount`` of a credit note to a document; answers the allocation's id."""
+        ...
 
-    def push_payments(self, payments: Sequence[PaymentDraft], *, request_key: str) -> list[WriteOutcome]: ...
-
-    def find_payments(self, document: RemoteRef) -> list[RemotePayment]: ...
+    def create_payments(self, payments: Sequence[PaymentDraft], *, request_key: str) -> list[WriteOutcome]:
+        ...
 
     def delete_payment(self, ref: RemoteRef, *, request_key: str) -> None: ...
 
-    def payments_changed(self, cursor: str | None) -> Changes[RemotePayment]: ...
-
-    def documents_changed(self, kind: DocumentKind, cursor: str | None) -> Changes[RemoteDocument]: ...
-
-    def push_items(self, items: Sequence[Item], *, request_key: str) -> list[WriteOutcome]: ...
+    def payments_changed(self, since: dt.datetime | None) -> Iterator[tuple[RemotePayment, ...]]:
+        """Payments created, changed or deleted since ``since`` (all when None), page by page, oldest
+        first."""
+        ...
 
 
 class Provider(ReferenceDataSource, ContactSource, Protocol):
     """A connected provider: one package, one tenant, an authorised session.
 
-    Reference data and contacts are implemented for Xero; ``SyncTarget`` is added by the sync engine's
-    providers (a full provider is ``Provider`` and ``SyncTarget``).
+    Reference data and contacts serve the settings and the customer import; a provider the sync engine
+    can use is also a ``SyncTarget`` (``SyncProvider``).
     """
 
     @property
@@ -615,3 +710,7 @@ class Provider(ReferenceDataSource, ContactSource, Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class SyncProvider(Provider, SyncTarget, Protocol):
+    """A provider the sync engine can push to and pull from (Xero's ``XeroProvider``)."""

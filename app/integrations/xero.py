@@ -16,7 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -31,24 +31,37 @@ from app.integrations.base import (
     Conflict,
     ConnectionEvents,
     Contact,
+    ContactDraft,
     ContactPage,
     CreditNoteStyle,
     DailyLimitReached,
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DocumentRef,
+    DocumentStatus,
     IdempotencyStyle,
     Item,
+    ItemDraft,
     NeedsReconnecting,
     NotConfigured,
     NotFound,
     Organisation,
     OutcomeUnknown,
     PackageKind,
+    PaymentDraft,
     ProviderCapabilities,
     RateLimited,
     RejectedByPackage,
+    RemoteAllocation,
+    RemoteDocument,
+    RemotePayment,
     RemoteRef,
+    RequestKeyReused,
     TaxRate,
     Tenant,
     Transient,
+    WriteOutcome,
     utc_now,
 )
 from app.integrations.http import SAFE_METHODS, HttpClient, retry_after_seconds
@@ -68,6 +81,7 @@ XERO_SCOPES = (
 )
 #: Contacts page size: Xero clamps pageSize to 1-1000 (xero.md 3.3).
 CONTACTS_PAGE_SIZE = 1000
+PAYMENTS_PAGE_SIZE = 1000
 
 XERO_CAPABILITIES = ProviderCapabilities(
     max_batch=50,
@@ -385,6 +399,176 @@ class XeroProvider:
                 return
             page += 1
 
+    # -- sync: writes (issue 4) ----------------------------------------------------------------------------
+    #
+    # Every batch write goes out with ``summarizeErrors=false`` so each element answers for itself (a
+    # bad element otherwise fails the whole call while the good ones are saved and their ids lost,
+    # xero.md 3.1), an ``Idempotency-Key`` (3.2), and ``unitdp=4`` where unit amounts are sent, so a unit
+    # price with four places is not rounded to two before the line is priced (3.4/4.4).
+
+    def create_contacts(self, contacts: Sequence[ContactDraft], *, request_key: str) -> list[WriteOutcome]:
+        """``PUT /Contacts``: create only; a name or contact number already taken is refused, not merged."""
+        body = {"Contacts": [_contact_body(draft) for draft in contacts]}
+        answer = self._write("PUT", "/Contacts", body, request_key)
+        return _outcomes(answer, "Contacts", "ContactID", [draft.key for draft in contacts])
+
+    def update_contacts(self, contacts: Sequence[ContactDraft], *, request_key: str) -> list[WriteOutcome]:
+        """``POST /Contacts`` with each ContactID: fields left out are kept (xero.md 4.2)."""
+        if any(draft.ref is None for draft in contacts):
+            raise ValueError("update_contacts needs each contact's ref")
+        body = {"Contacts": [_contact_body(draft) for draft in contacts]}
+        answer = self._write("POST", "/Contacts", body, request_key)
+        return _outcomes(answer, "Contacts", "ContactID", [draft.key for draft in contacts])
+
+    def create_items(self, items: Sequence[ItemDraft], *, request_key: str) -> list[WriteOutcome]:
+        body = {"Items": [_item_body(item) for item in items]}
+        answer = self._write("PUT", "/Items", body, request_key, unitdp=True)
+        return _outcomes(answer, "Items", "ItemID", [item.key for item in items])
+
+    def create_documents(
+        self, kind: DocumentKind, documents: Sequence[Document], *, request_key: str
+    ) -> list[WriteOutcome]:
+        """``PUT /Invoices`` (or ``/CreditNotes``): create only, so a number Xero already holds is refused
+        ("Invoice # must be unique.") rather than the invoice being made twice."""
+        shape = _SHAPES[kind]
+        if any(document.kind is not kind or document.ref is not None for document in documents):
+            raise ValueError("create_documents takes new documents of one kind")
+        body = {shape.collection: [_document_body(document) for document in documents]}
+        answer = self._write("PUT", "/" + shape.collection, body, request_key, unitdp=True)
+        return _outcomes(answer, shape.collection, shape.id_field, [d.key for d in documents])
+
+    def update_documents(
+        self, kind: DocumentKind, documents: Sequence[Document], *, request_key: str
+    ) -> list[WriteOutcome]:
+        """``POST /Invoices`` with each InvoiceID and its lines' LineItemIDs (a line sent without its id is
+        replaced, one not sent is deleted: xero.md 4.4). The status is not sent, so a paid invoice stays
+        paid and Xero judges only the fields that changed."""
+        shape = _SHAPES[kind]
+        if any(document.kind is not kind or document.ref is None for document in documents):
+            raise ValueError("update_documents takes documents of one kind that Xero holds")
+        body = {shape.collection: [_document_body(document) for document in documents]}
+        answer = self._write("POST", "/" + shape.collection, body, request_key, unitdp=True)
+        return _outcomes(answer, shape.collection, shape.id_field, [d.key for d in documents])
+
+    def void_documents(
+        self, kind: DocumentKind, documents: Sequence[DocumentRef], *, request_key: str
+    ) -> list[WriteOutcome]:
+        """A status-only ``POST`` per document ``{"InvoiceID":..,"Status":"VOIDED"}``: lines untouched."""
+        shape = _SHAPES[kind]
+        body = {
+            shape.collection: [
+                {shape.id_field: document.ref.remote_id, "Status": "VOIDED"} for document in documents
+            ]
+        }
+        answer = self._write("POST", "/" + shape.collection, body, request_key)
+        return _outcomes(answer, shape.collection, shape.id_field, [d.key for d in documents])
+
+    def allocate_credit(
+        self, credit_note: RemoteRef, document: RemoteRef, amount: Decimal, on: dt.date, *, request_key: str
+    ) -> RemoteRef:
+        """``PUT /CreditNotes/{id}/Allocations`` (a separate call from creating the note, xero.md 4.6)."""
+        body = {
+            "Allocations": [
+                {"Invoice": {"InvoiceID": document.remote_id}, "Amount": amount, "Date": on.isoformat()}
+            ]
+        }
+        answer = self._write("PUT", f"/CreditNotes/{credit_note.remote_id}/Allocations", body, request_key)
+        entries = answer.get("Allocations") or []
+        if not entries or not isinstance(entries[0], dict):
+            raise OutcomeUnknown(
+                "Xero's answer to the credit allocation was empty, so it is not known whether it was made.",
+                answered=True,
+            )
+        problem = _element_problem(entries[0])
+        if problem:
+            raise RejectedByPackage(problem, status=200)
+        return RemoteRef(str(entries[0].get("AllocationID") or ""))
+
+    def create_payments(self, payments: Sequence[PaymentDraft], *, request_key: str) -> list[WriteOutcome]:
+        """``PUT /Payments``: each against its invoice, to an account by code, with our Reference."""
+        body = {
+            "Payments": [
+                {
+                    "Invoice": {"InvoiceID": payment.document.remote_id},
+                    "Account": {"Code": payment.account_code},
+                    "Date": payment.date.isoformat(),
+                    "Amount": payment.amount,
+                    "Reference": payment.reference,
+                }
+                for payment in payments
+            ]
+        }
+        answer = self._write("PUT", "/Payments", body, request_key)
+        return _outcomes(answer, "Payments", "PaymentID", [payment.key for payment in payments])
+
+    def delete_payment(self, ref: RemoteRef, *, request_key: str) -> None:
+        """``POST /Payments/{id}`` with ``{"Status":"DELETED"}``: payments are never edited, only deleted."""
+        self._call(
+            "POST", f"/Payments/{ref.remote_id}", json={"Status": "DELETED"}, idempotency_key=request_key
+        )
+
+    # -- sync: reads ---------------------------------------------------------------------------------------
+
+    def find_documents(
+        self, kind: DocumentKind, numbers: Sequence[str], *, contact_ids: Sequence[str] = ()
+    ) -> list[RemoteDocument]:
+        """By number: ``InvoiceNumbers=`` (chunks of 50: longer lists overflow the URL, xero.md 3.3), paged
+        so the lines come back too. Bills add ``ContactIDs=``: their numbers are not unique (4.4)."""
+        shape = _SHAPES[kind]
+        wanted = list(dict.fromkeys(number for number in numbers if number))
+        found: list[RemoteDocument] = []
+        for start in range(0, len(wanted), 50):
+            chunk = wanted[start : start + 50]
+            params: dict[str, str | int] = {}
+            if kind is DocumentKind.CREDIT_NOTE:
+                params["where"] = " OR ".join(f'CreditNoteNumber=="{_quoted(n)}"' for n in chunk)
+            else:
+                params["where"] = f'Type=="{shape.xero_type}"'
+                params["InvoiceNumbers"] = ",".join(chunk)
+                if contact_ids:
+                    params["ContactIDs"] = ",".join(dict.fromkeys(contact_ids))
+            params.update({"page": 1, "pageSize": 100, "unitdp": 4})
+            body = self._call("GET", "/" + shape.collection, params=params)
+            for entry in body.get(shape.collection) or []:
+                if isinstance(entry, dict):
+                    found.append(_remote_document(entry, kind))
+        return found
+
+    def get_document(self, kind: DocumentKind, ref: RemoteRef) -> RemoteDocument:
+        shape = _SHAPES[kind]
+        body = self._call("GET", f"/{shape.collection}/{ref.remote_id}", params={"unitdp": 4})
+        entries = body.get(shape.collection) or []
+        if not entries:
+            raise NotFound("Xero could not find that record.", status=404)
+        return _remote_document(entries[0], kind)
+
+    def payments_changed(self, since: dt.datetime | None) -> Iterator[tuple[RemotePayment, ...]]:
+        """``GET /Payments`` with ``If-Modified-Since`` (xero.md 3.3, 4.5), a page of 1,000 at a time in
+        Xero's default order (UpdatedDateUTC, then id). Deleted payments come too, marked deleted."""
+        headers: dict[str, str] = {}
+        if since is not None:
+            # UTC with its "Z": the contract types the header as an RFC 3339 date-time, and Xero's own
+            # SDK (xero-node) sends it so.
+            headers["If-Modified-Since"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        page = 1
+        while True:
+            body = self._call(
+                "GET", "/Payments", params={"page": page, "pageSize": PAYMENTS_PAGE_SIZE}, headers=headers
+            )
+            entries = [entry for entry in body.get("Payments") or [] if isinstance(entry, dict)]
+            yield tuple(_remote_payment(entry) for entry in entries)
+            if len(entries) < PAYMENTS_PAGE_SIZE:
+                return
+            page += 1
+
+    def _write(
+        self, method: str, path: str, body: dict[str, Any], request_key: str, *, unitdp: bool = False
+    ) -> dict[str, Any]:
+        params: dict[str, str | int] = {"summarizeErrors": "false"}
+        if unitdp:
+            params["unitdp"] = 4
+        return self._call(method, path, params=params, json=_wire(body), idempotency_key=request_key)
+
     # -- the one way every API call goes -------------------------------------------------------------------
 
     def _call(
@@ -493,6 +677,8 @@ class XeroProvider:
             )
         if status in (409, 412):
             return Conflict(text or "The record changed in Xero since LedgerBridge read it.")
+        if status == 400 and "Idempotency Key" in text and "different request" in text:
+            return RequestKeyReused(text, status=status)
         if 400 <= status < 500:
             return RejectedByPackage(text or f"Xero refused the request (HTTP {status}).", status=status)
         if status == 503:
@@ -501,7 +687,8 @@ class XeroProvider:
         if method not in SAFE_METHODS:
             return OutcomeUnknown(
                 f"Xero had a problem ({text or f'HTTP {status}'}), so it is not known whether the change was "
-                "made; LedgerBridge checks before sending it again."
+                "made; LedgerBridge checks before sending it again.",
+                answered=True,
             )
         return Transient(f"Xero had a problem ({text or f'HTTP {status}'}); LedgerBridge will try again.")
 
@@ -547,4 +734,260 @@ def _contact(entry: Mapping[str, Any]) -> Contact:
         is_supplier=bool(entry.get("IsSupplier")),
         active=entry.get("ContactStatus", "ACTIVE") == "ACTIVE",
         updated_at=parse_xero_datetime(entry.get("UpdatedDateUTC")),
+    )
+
+
+# -- sync: the wire shapes ---------------------------------------------------------------------------------
+
+
+class _Shape:
+    """Where one kind of document lives in Xero's API."""
+
+    def __init__(self, collection: str, id_field: str, number_field: str, xero_type: str) -> None:
+        self.collection = collection
+        self.id_field = id_field
+        self.number_field = number_field
+        self.xero_type = xero_type
+
+
+_SHAPES = {
+    DocumentKind.INVOICE: _Shape("Invoices", "InvoiceID", "InvoiceNumber", "ACCREC"),
+    DocumentKind.SUPPLIER_BILL: _Shape("Invoices", "InvoiceID", "InvoiceNumber", "ACCPAY"),
+    DocumentKind.CREDIT_NOTE: _Shape("CreditNotes", "CreditNoteID", "CreditNoteNumber", "ACCRECCREDIT"),
+}
+_KIND_OF_TYPE = {
+    "ACCREC": DocumentKind.INVOICE,
+    "ACCPAY": DocumentKind.SUPPLIER_BILL,
+    "ACCRECCREDIT": DocumentKind.CREDIT_NOTE,
+}
+_STATUSES = {
+    "DRAFT": DocumentStatus.DRAFT,
+    "SUBMITTED": DocumentStatus.DRAFT,
+    "AUTHORISED": DocumentStatus.OPEN,
+    "PAID": DocumentStatus.PAID,
+    "VOIDED": DocumentStatus.VOIDED,
+    "DELETED": DocumentStatus.DELETED,
+}
+
+
+def _wire(value: Any) -> Any:
+    """``value`` with every Decimal as a JSON number (a float prints a 2- or 4-place amount exactly)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _wire(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wire(inner) for inner in value]
+    return value
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _contact_body(draft: ContactDraft) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if draft.ref is not None:
+        body["ContactID"] = draft.ref.remote_id
+    body["Name"] = draft.name
+    for field_name, value in (
+        ("ContactNumber", draft.contact_number),
+        ("AccountNumber", draft.account_number),
+        ("FirstName", draft.first_name),
+        ("LastName", draft.last_name),
+        ("EmailAddress", draft.email),
+        ("TaxNumber", draft.tax_number),
+    ):
+        if value or draft.ref is not None:
+            body[field_name] = value
+    if draft.phone:
+        body["Phones"] = [{"PhoneType": "DEFAULT", "PhoneNumber": draft.phone}]
+    if draft.address:
+        # The invoice address is always the contact's POBOX address (xero.md 4.4).
+        lines = [part.strip() for part in draft.address.replace("\n", ",").split(",") if part.strip()]
+        address: dict[str, str] = {"AddressType": "POBOX"}
+        for number, line in enumerate(lines[:4], start=1):
+            address[f"AddressLine{number}"] = line[:500]
+        body["Addresses"] = [address]
+    return body
+
+
+def _item_body(item: ItemDraft) -> dict[str, Any]:
+    body: dict[str, Any] = {"Code": item.code, "Name": item.name or item.code, "IsSold": True}
+    if item.description:
+        body["Description"] = item.description
+    sales: dict[str, Any] = {}
+    if item.sale_price is not None:
+        sales["UnitPrice"] = item.sale_price
+    if item.income_account_code:
+        sales["AccountCode"] = item.income_account_code
+    if item.tax_code:
+        sales["TaxType"] = item.tax_code
+    if sales:
+        body["SalesDetails"] = sales
+    body["IsPurchased"] = False
+    return body
+
+
+def _line_body(line: DocumentLine) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if line.line_id:
+        body["LineItemID"] = line.line_id
+    if line.item_code:
+        body["ItemCode"] = line.item_code
+    body["Description"] = line.description
+    if line.quantity is not None:
+        body["Quantity"] = line.quantity
+    if line.unit_amount is not None:
+        body["UnitAmount"] = line.unit_amount
+    if line.account_code:
+        body["AccountCode"] = line.account_code
+    if line.tax_code:
+        body["TaxType"] = line.tax_code
+    if line.tax_amount is not None:
+        body["TaxAmount"] = line.tax_amount
+    return body
+
+
+def _document_body(document: Document) -> dict[str, Any]:
+    shape = _SHAPES[document.kind]
+    body: dict[str, Any] = {}
+    if document.ref is not None:
+        body[shape.id_field] = document.ref.remote_id
+    body["Type"] = shape.xero_type
+    body["Contact"] = {"ContactID": document.contact.remote_id}
+    body[shape.number_field] = document.number
+    body["Date"] = document.date.isoformat()
+    if document.due_date is not None and document.kind is not DocumentKind.CREDIT_NOTE:
+        body["DueDate"] = document.due_date.isoformat()
+    if document.kind is not DocumentKind.SUPPLIER_BILL:
+        # Reference is for sales documents only (xero.md 4.4); sent even when empty so a cleared one clears.
+        body["Reference"] = document.reference
+    body["LineAmountTypes"] = "Inclusive" if document.amounts_include_tax else "Exclusive"
+    if document.ref is None:
+        body["Status"] = "AUTHORISED"
+    body["LineItems"] = [_line_body(line) for line in document.lines]
+    return body
+
+
+def _element_problem(element: Mapping[str, Any]) -> str | None:
+    errors = [
+        str(error.get("Message"))
+        for error in element.get("ValidationErrors") or []
+        if isinstance(error, dict) and error.get("Message")
+    ]
+    if errors:
+        return " ".join(dict.fromkeys(errors))
+    if element.get("StatusAttributeString") == "ERROR" or element.get("HasErrors") is True:
+        return "Xero refused it without saying why."
+    return None
+
+
+def _outcomes(
+    answer: Mapping[str, Any], collection: str, id_field: str, keys: list[str]
+) -> list[WriteOutcome]:
+    """One outcome per key, from the answer's elements (Xero answers them in the order sent)."""
+    elements = [entry for entry in answer.get(collection) or [] if isinstance(entry, dict)]
+    if len(elements) != len(keys):
+        raise OutcomeUnknown(
+            f"Xero answered {len(elements)} of {len(keys)} records sent, so it is not known which were "
+            "saved; LedgerBridge checks before sending them again.",
+            answered=True,
+        )
+    outcomes: list[WriteOutcome] = []
+    for key, element in zip(keys, elements, strict=True):
+        problem = _element_problem(element)
+        if problem is not None:
+            outcomes.append(WriteOutcome(key, problem=problem))
+            continue
+        remote_id = element.get(id_field)
+        if not remote_id:
+            outcomes.append(WriteOutcome(key, problem=f"Xero's answer has no {id_field}."))
+            continue
+        line_ids = tuple(
+            str(line.get("LineItemID") or "")
+            for line in element.get("LineItems") or []
+            if isinstance(line, dict)
+        )
+        total = _decimal(element.get("Total"))
+        outcomes.append(WriteOutcome(key, ref=RemoteRef(str(remote_id)), line_ids=line_ids, total=total))
+    return outcomes
+
+
+def _remote_payment(entry: Mapping[str, Any], *, document_id: str | None = None) -> RemotePayment:
+    invoice = entry.get("Invoice") if isinstance(entry.get("Invoice"), dict) else None
+    note = entry.get("CreditNote") if isinstance(entry.get("CreditNote"), dict) else None
+    kind: DocumentKind | None = None
+    number = ""
+    if invoice is not None:
+        kind = _KIND_OF_TYPE.get(str(invoice.get("Type") or "ACCREC"))
+        document_id = document_id or str(invoice.get("InvoiceID") or "")
+        number = str(invoice.get("InvoiceNumber") or "")
+    elif note is not None:
+        kind = DocumentKind.CREDIT_NOTE
+        document_id = document_id or str(note.get("CreditNoteID") or "")
+        number = str(note.get("CreditNoteNumber") or "")
+    elif document_id is not None:
+        kind = DocumentKind.INVOICE
+    account = entry.get("Account") if isinstance(entry.get("Account"), dict) else {}
+    assert isinstance(account, dict)
+    return RemotePayment(
+        ref=RemoteRef(str(entry.get("PaymentID") or "")),
+        document_id=document_id or "",
+        amount=_decimal(entry.get("Amount")) or Decimal("0"),
+        date=parse_xero_date(entry.get("Date")) or dt.date(1970, 1, 1),
+        account_code=str(account.get("Code") or ""),
+        reference=str(entry.get("Reference") or ""),
+        deleted=str(entry.get("Status") or "AUTHORISED") == "DELETED",
+        updated_at=parse_xero_datetime(entry.get("UpdatedDateUTC")),
+        document_kind=kind,
+        document_number=number,
+    )
+
+
+def _remote_document(entry: Mapping[str, Any], kind: DocumentKind) -> RemoteDocument:
+    shape = _SHAPES[kind]
+    remote_id = str(entry.get(shape.id_field) or "")
+    contact = entry.get("Contact") if isinstance(entry.get("Contact"), dict) else {}
+    assert isinstance(contact, dict)
+    total = _decimal(entry.get("Total")) or Decimal("0")
+    if kind is DocumentKind.CREDIT_NOTE:
+        due = _decimal(entry.get("RemainingCredit"))
+        paid = _decimal(entry.get("AppliedAmount"))
+    else:
+        due = _decimal(entry.get("AmountDue"))
+        paid = _decimal(entry.get("AmountPaid"))
+    allocations = tuple(
+        RemoteAllocation(
+            ref=RemoteRef(str(allocation.get("AllocationID") or "")),
+            document_id=str((allocation.get("Invoice") or {}).get("InvoiceID") or ""),
+            amount=_decimal(allocation.get("Amount")) or Decimal("0"),
+            date=parse_xero_date(allocation.get("Date")),
+        )
+        for allocation in entry.get("Allocations") or []
+        if isinstance(allocation, dict)
+    )
+    return RemoteDocument(
+        ref=RemoteRef(remote_id),
+        kind=_KIND_OF_TYPE.get(str(entry.get("Type") or ""), kind),
+        number=str(entry.get(shape.number_field) or ""),
+        contact_id=str(contact.get("ContactID") or ""),
+        total=total,
+        amount_due=due if due is not None else total,
+        amount_paid=paid or Decimal("0"),
+        status=_STATUSES.get(str(entry.get("Status") or ""), DocumentStatus.DRAFT),
+        updated_at=parse_xero_datetime(entry.get("UpdatedDateUTC")),
+        reference=str(entry.get("Reference") or ""),
+        date=parse_xero_date(entry.get("Date")),
+        line_ids=tuple(
+            str(line.get("LineItemID") or "")
+            for line in entry.get("LineItems") or []
+            if isinstance(line, dict)
+        ),
+        payments=tuple(
+            _remote_payment(payment, document_id=remote_id)
+            for payment in entry.get("Payments") or []
+            if isinstance(payment, dict)
+        ),
+        allocations=allocations,
     )
