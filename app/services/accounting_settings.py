@@ -196,6 +196,8 @@ class Chart:
     _by_id: dict[str, ChartAccount] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Kept in code order, so each dropdown only has to filter.
+        object.__setattr__(self, "accounts", tuple(sorted(self.accounts, key=_code_order)))
         self._by_id.update({account.remote_id: account for account in self.accounts})
 
     @property
@@ -212,9 +214,7 @@ class Chart:
     def offered(self, purpose: AccountPurpose, *, relaxed: bool) -> list[ChartAccount]:
         """What a dropdown for ``purpose`` offers: active accounts that fit (any type when relaxed),
         in code order."""
-        return sorted(
-            (a for a in self.accounts if a.active and (relaxed or fits(a, purpose))), key=_code_order
-        )
+        return [a for a in self.accounts if a.active and (relaxed or fits(a, purpose))]
 
 
 def chart_tenant(session: Session, package: AccountingPackage) -> str | None:
@@ -235,10 +235,21 @@ def load_chart(session: Session, package: AccountingPackage, tenant_id: str | No
     tenant = tenant_id or chart_tenant(session, package)
     if tenant is None:
         return Chart(package, None)
-    rows = session.scalars(
-        select(PackageAccount).where(PackageAccount.package == package, PackageAccount.tenant_id == tenant)
+    # Plain rows rather than ORM objects: a chart can hold thousands of accounts, read when a screen opens.
+    rows = session.execute(
+        select(
+            PackageAccount.remote_id,
+            PackageAccount.code,
+            PackageAccount.name,
+            PackageAccount.kind,
+            PackageAccount.package_type,
+            PackageAccount.active,
+            PackageAccount.accepts_payments,
+            PackageAccount.system_role,
+            PackageAccount.refreshed_at,
+        ).where(PackageAccount.package == package, PackageAccount.tenant_id == tenant)
     ).all()
-    accounts = tuple(sorted((ChartAccount.of(row) for row in rows), key=_code_order))
+    accounts = tuple(ChartAccount(*row[:8]) for row in rows)
     refreshed = max((row.refreshed_at for row in rows), default=None)
     return Chart(package, tenant, accounts, refreshed)
 

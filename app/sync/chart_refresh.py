@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.integrations.base import Account, Item, Provider, TaxRate
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 SessionFactory = Callable[[], Session]
 
 STEPS = 4
+#: Accounts written per statement.
+BATCH = 250
 
 
 @dataclass(frozen=True)
@@ -126,32 +128,50 @@ class ChartOfAccountsRefresh:
 def _store_accounts(
     session: Session, package: AccountingPackage, tenant_id: str, accounts: Sequence[Account]
 ) -> int:
+    """Replace the cached chart: bulk statements in batches rather than one ORM object per account.
+
+    A chart can hold thousands of accounts; between batches the worker lets go of the interpreter
+    (``time.sleep(0)``) so the GUI thread, which shares it, is never held up for long.
+    """
     now = utcnow()
-    existing = {
-        row.remote_id: row
-        for row in session.scalars(
-            select(PackageAccount).where(
+    existing: dict[str, int] = {
+        remote_id: row_id
+        for remote_id, row_id in session.execute(
+            select(PackageAccount.remote_id, PackageAccount.id).where(
                 PackageAccount.package == package, PackageAccount.tenant_id == tenant_id
             )
         )
     }
+    added: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
     for account in accounts:
-        row = existing.pop(account.remote_id, None)
-        if row is None:
-            row = PackageAccount(package=package, tenant_id=tenant_id, remote_id=account.remote_id)
-            session.add(row)
-        row.code = account.code
-        row.name = account.name
-        row.kind = account.kind.value
-        row.package_type = account.package_type
-        row.active = account.active
-        row.tax_code = account.tax_code
-        row.accepts_payments = account.accepts_payments
-        row.system_role = account.system_role
-        row.description = account.description
-        row.refreshed_at = now
-    for gone in existing.values():
-        session.delete(gone)
+        values: dict[str, object] = {
+            "code": account.code,
+            "name": account.name,
+            "kind": account.kind.value,
+            "package_type": account.package_type,
+            "active": account.active,
+            "tax_code": account.tax_code,
+            "accepts_payments": account.accepts_payments,
+            "system_role": account.system_role,
+            "description": account.description,
+            "refreshed_at": now,
+        }
+        row_id = existing.pop(account.remote_id, None)
+        if row_id is None:
+            added.append(
+                {"package": package, "tenant_id": tenant_id, "remote_id": account.remote_id, **values}
+            )
+        else:
+            changed.append({"id": row_id, **values})
+    for start in range(0, len(added), BATCH):
+        session.execute(insert(PackageAccount), added[start : start + BATCH])
+        time.sleep(0)
+    for start in range(0, len(changed), BATCH):
+        session.execute(update(PackageAccount), changed[start : start + BATCH])
+        time.sleep(0)
+    if existing:
+        session.execute(delete(PackageAccount).where(PackageAccount.id.in_(list(existing.values()))))
     return len(existing)
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import importlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -379,10 +380,13 @@ class AccountsIntegrationView(QWidget):
         self.connection_panel.refresh()
         self.reload(keep_edits=True)
 
-    def reload(self, *, keep_edits: bool) -> None:
+    def reload(self, *, keep_edits: bool, snapshot: SettingsSnapshot | None = None) -> None:
+        """Show the settings as saved (``snapshot``, else read now), keeping unsaved edits if asked."""
         edits = self.draft() if keep_edits and self.has_unsaved_changes() else None
-        with self._session_factory() as session:
-            self.snapshot = load_settings(session)
+        if snapshot is None:
+            with self._session_factory() as session:
+                snapshot = load_settings(session)
+        self.snapshot = snapshot
         self._show(edits or self.snapshot.saved)
 
     def set_start_date(self, day: dt.date | None) -> None:
@@ -476,10 +480,13 @@ class AccountsIntegrationView(QWidget):
             return None
         access, session_factory = self.access, self._session_factory
 
-        def refresh(report: ProgressReporter, cancel: CancelToken) -> ChartRefreshResult:
+        def refresh(report: ProgressReporter, cancel: CancelToken) -> _Refreshed:
             report(0, 4, "Opening the connection…")
             provider = access.provider(session_factory)
-            return ChartOfAccountsRefresh(session_factory, provider).run(report, cancel)
+            result = ChartOfAccountsRefresh(session_factory, provider).run(report, cancel)
+            # Read what the screen shows here too: thousands of accounts are no read for the GUI thread.
+            with session_factory() as session:
+                return _Refreshed(result, load_settings(session))
 
         task = BackgroundTask(refresh, self)
         task.progress.connect(self._on_refresh_task_progress)
@@ -712,10 +719,10 @@ class AccountsIntegrationView(QWidget):
         self.progress_bar.setValue(done)
         self.message.say(text)
 
-    def _on_refresh_task_succeeded(self, result: ChartRefreshResult) -> None:
-        self.reload(keep_edits=True)
+    def _on_refresh_task_succeeded(self, refreshed: _Refreshed) -> None:
+        self.reload(keep_edits=True, snapshot=refreshed.snapshot)
         self.connection_panel.refresh()
-        self.message.say(f"Chart of accounts refreshed: {result.summary()}")
+        self.message.say(f"Chart of accounts refreshed: {refreshed.result.summary()}")
 
     def _on_refresh_task_failed(self, error: object) -> None:
         if not isinstance(error, KNOWN_PROBLEMS):
@@ -745,6 +752,14 @@ class AccountsIntegrationView(QWidget):
 
     def _on_connection_panel_busy_changed(self, _busy: bool) -> None:
         self._update_state()
+
+
+@dataclass(frozen=True)
+class _Refreshed:
+    """What the refresh's worker hands the screen: the refresh, and the settings read afterwards."""
+
+    result: ChartRefreshResult
+    snapshot: SettingsSnapshot
 
 
 def _html(text: str) -> str:
