@@ -569,7 +569,7 @@ class SyncEngine:
             run.summary.payments_recorded_here += counts.recorded
             run.summary.payments_deleted_here += counts.deleted
             run.summary.linked[SyncRecordType.PAYMENT] += counts.linked
-            run.summary.failed[SyncRecordType.PAYMENT] += counts.failed
+            run.summary.failed[SyncRecordType.INVOICE] += counts.failed
 
     def _cursor(self, session: Session, resource: str, *, create: bool = False) -> SyncCursor | None:
         cursor = session.scalars(

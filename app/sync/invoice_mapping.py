@@ -283,18 +283,19 @@ def item_for(line: InvoiceLine, account: AccountChoice, tax_code: str) -> ItemDr
 
 
 def reference_for(invoice: Invoice, field_choice: ReferenceField) -> str:
+    """The invoice's Reference in the package: the job's number, PO number, site address or work order."""
     job = invoice.job
     if job is None:
         return ""
-    value = {
-        ReferenceField.JOB_NUMBER: job.number,
-        ReferenceField.PURCHASE_ORDER_NUMBER: job.customer_po_number,
-        ReferenceField.SITE_ADDRESS: ", ".join(
-            part.strip() for part in job.site_address.splitlines() if part.strip()
-        ),
-        ReferenceField.CLIENT_WORK_ORDER_NUMBER: job.client_work_order_number,
-    }[field_choice]
-    return value.strip()[:255]
+    if field_choice is ReferenceField.JOB_NUMBER:
+        value = job.number
+    elif field_choice is ReferenceField.PURCHASE_ORDER_NUMBER:
+        value = job.customer_po_number
+    elif field_choice is ReferenceField.SITE_ADDRESS:
+        value = ", ".join(part.strip() for part in (job.site_address or "").splitlines() if part.strip())
+    else:
+        value = job.client_work_order_number
+    return (value or "").strip()[:255]
 
 
 _KIND_WORDS = {LineKind.LABOUR: "Labour", LineKind.MATERIAL: "Materials", LineKind.OTHER: "Other charges"}

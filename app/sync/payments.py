@@ -140,9 +140,10 @@ def apply_remote_payments(
                 )
         except RuleError as refused:
             counts.failed += 1
+            # Journalled against the invoice: the row clears itself once the invoice syncs again.
             journal.add(
-                SyncRecordType.PAYMENT,
-                None,
+                SyncRecordType.INVOICE,
+                invoice.id,
                 label,
                 action=CREATE,
                 outcome=SyncOutcome.FAILED,

@@ -241,8 +241,14 @@ def books(
     sqlite_database: Database, sandbox: SandboxServer, store: SecretStore, paths: AppPaths, contract: OpenAPI
 ) -> Iterator[Books]:
     sandbox.configure_xero_limits(NO_LIMITS)
-    # The business keeps a bad debts account, as most do (Xero's standard chart has none).
-    sandbox.add_xero_accounts([ChartAccount("684", "Bad Debts", "EXPENSE", "INPUT")])
+    # The business's own income and bad debts accounts (Xero's standard chart has neither).
+    sandbox.add_xero_accounts(
+        [
+            ChartAccount("205", "Labour Income", "REVENUE", "OUTPUT"),
+            ChartAccount("206", "Materials Income", "REVENUE", "OUTPUT"),
+            ChartAccount("684", "Bad Debts", "EXPENSE", "INPUT"),
+        ]
+    )
     provider, info, checker = connect_books(sqlite_database, sandbox, store, paths, contract)
     try:
         ChartOfAccountsRefresh(sqlite_database.session_factory, provider).run()
@@ -417,3 +423,21 @@ def xero_holds(sandbox: SandboxServer) -> XeroHolds:
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def in_xero(books: Books, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    """Do something in Xero itself (as the bookkeeper would there), over its API as any app would."""
+    response = requests.request(
+        method,
+        books.provider.settings.endpoints.api.rstrip("/") + path,
+        json=body,
+        headers={
+            "Authorization": f"Bearer {books.provider.credentials.access_token()}",
+            "xero-tenant-id": books.provider.tenant.id,
+            "Accept": "application/json",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text[:500]
+    answer: dict[str, Any] = response.json()
+    return answer
