@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from app.services.progress import CancelToken, ProgressReporter
 
@@ -80,7 +80,9 @@ class BackgroundTask(QObject):
         self._worker.progress.connect(self.progress)
         self._worker.succeeded.connect(self.succeeded)
         self._worker.failed.connect(self.failed)
-        self._worker.finished.connect(self._thread.quit)
+        # Direct: QThread.quit is thread-safe, and a queued call would wait for the GUI thread's event loop,
+        # so wait() on the GUI thread (at shutdown) would never see the thread end.
+        self._worker.finished.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
         self.running = False
         self._started = False

@@ -89,3 +89,15 @@ def test_a_task_runs_once(qtbot) -> None:  # type: ignore[no-untyped-def]
         task.start()
     with pytest.raises(RuntimeError):
         task.start()
+
+
+def test_wait_on_the_gui_thread_sees_the_work_end(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Shutdown waits for running work without the event loop turning: it must not hang."""
+    done = threading.Event()
+
+    def work(report: ProgressReporter, cancel: CancelToken) -> None:
+        done.wait(0.05)
+
+    task = BackgroundTask(work)
+    task.start()
+    assert task.wait(10_000)
