@@ -125,6 +125,9 @@ class Party:
     email: str = ""
     linked_key: str | None = None
     own_id: str | None = None
+    #: Where the record is, as a sentence says it ("here", "in Xero"); empty: "here" for the record being
+    #: matched and "there" for the one it is matched against.
+    side: str = ""
 
     @property
     def norm_name(self) -> str:
@@ -152,6 +155,15 @@ class MatchKey(enum.StrEnum):
     NAME = "same name"
 
 
+class ConflictKind(enum.StrEnum):
+    """Why a match went to review, for callers that word it themselves."""
+
+    SEVERAL = "several"  # the key matches several records on the other side
+    LINKED_ELSEWHERE = "linked_elsewhere"  # the one record matched is linked to another record already
+    CONTRADICTED = "contradicted"  # another key disagrees
+    CLAIMED_TWICE = "claimed_twice"  # several records of this side match the same one (``claimed_by``)
+
+
 @dataclass(frozen=True)
 class Match:
     """The outcome for one record: a partner on the other side, nothing, or a conflict to review."""
@@ -161,6 +173,9 @@ class Match:
     key: MatchKey | None
     conflict: str | None = None
     candidates: tuple[Party, ...] = ()
+    kind: ConflictKind | None = None
+    #: For CLAIMED_TWICE: every record of this side that matched the same candidate.
+    claimed_by: tuple[Party, ...] = ()
 
     @property
     def is_conflict(self) -> bool:
@@ -185,8 +200,9 @@ def _names_compatible(a: Party, b: Party) -> bool:
 
 def contradiction(a: Party, b: Party, key: MatchKey) -> str | None:
     """A sentence saying which other key disagrees, or None when nothing does."""
+    here, there = a.side or "here", b.side or "there"
     if key is not MatchKey.ABN and a.norm_abn and b.norm_abn and a.norm_abn != b.norm_abn:
-        return f"the ABNs differ ({a.abn.strip()} here, {b.abn.strip()} there)"
+        return f"the ABNs differ ({a.abn.strip()} {here}, {b.abn.strip()} {there})"
     if (
         key is not MatchKey.ACCOUNT_NUMBER
         and a.norm_account
@@ -194,7 +210,8 @@ def contradiction(a: Party, b: Party, key: MatchKey) -> str | None:
         and a.norm_account != b.norm_account
     ):
         return (
-            f"the account numbers differ ({a.account_number.strip()} here, {b.account_number.strip()} there)"
+            f"the account numbers differ ({a.account_number.strip()} {here}, "
+            f"{b.account_number.strip()} {there})"
         )
     if key is MatchKey.EMAIL and not _names_compatible(a, b):
         return f"the names ('{a.name}' and '{b.name}') have nothing in common"
@@ -280,6 +297,7 @@ def _decide(party: Party, candidates: Sequence[Party], key: MatchKey) -> Match:
             key,
             conflict=f"{key.value} as {len(candidates)} records ({names})",
             candidates=tuple(candidates),
+            kind=ConflictKind.SEVERAL,
         )
     candidate = candidates[0]
     if not unlinked:
@@ -289,6 +307,7 @@ def _decide(party: Party, candidates: Sequence[Party], key: MatchKey) -> Match:
             key,
             conflict=f"{key.value} as '{candidate.name}', which is already linked to another record",
             candidates=(candidate,),
+            kind=ConflictKind.LINKED_ELSEWHERE,
         )
     doubt = contradiction(party, candidate, key)
     if doubt is not None:
@@ -298,6 +317,7 @@ def _decide(party: Party, candidates: Sequence[Party], key: MatchKey) -> Match:
             key,
             conflict=f"{key.value} as '{candidate.name}', but {doubt}",
             candidates=(candidate,),
+            kind=ConflictKind.CONTRADICTED,
         )
     return Match(party, candidate, key)
 
@@ -333,5 +353,7 @@ def match_all(
                 match.key,
                 conflict=f"'{partner.name}' matches {len(clashing)} records ({names})",
                 candidates=(partner,),
+                kind=ConflictKind.CLAIMED_TWICE,
+                claimed_by=tuple(m.party for m in clashing),
             )
     return report

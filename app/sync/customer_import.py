@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TypeVar, cast
@@ -41,7 +42,7 @@ from app.integrations.secrets import SecretStore
 from app.models import AccountingPackage, Customer, SyncRecord, SyncRecordType, SyncState
 from app.models.base import utcnow
 from app.services.connections import ConnectionBook
-from app.services.customer_matching import Match, MatchKey, PartyIndex, match_all
+from app.services.customer_matching import ConflictKind, Match, MatchKey, Party, PartyIndex, match_all
 from app.services.customers import CustomerDetails, clean_details, format_abn, validate_customer
 from app.services.errors import RuleError
 from app.services.progress import CancelToken, ProgressReporter, ignore_progress
@@ -365,6 +366,11 @@ def _ref(customer: Customer) -> CustomerRef:
     return CustomerRef(customer.id, name)
 
 
+def _names(parties: Sequence[Party], shown: int = 4) -> str:
+    names = ", ".join(f"'{party.name}'" for party in parties[:shown])
+    return names + (f" and {len(parties) - shown:,} more" if len(parties) > shown else "")
+
+
 class _Planner:
     """Builds the proposals for a list of contacts against the customers here (no I/O)."""
 
@@ -374,7 +380,11 @@ class _Planner:
         self.package_label = package_label
         self.customers = {customer.id: customer for customer in customers}
         self.links = links
-        self.index = PartyIndex(customer_party(customer, links.get(customer.id)) for customer in customers)
+        # Sides say which ABN or account number is whose when a conflict is put into words.
+        self.side = f"in {package_label}"
+        self.index = PartyIndex(
+            replace(customer_party(customer, links.get(customer.id)), side="here") for customer in customers
+        )
         # Account numbers are unique here (app.services.customers): a contact bringing one that is in use
         # (or that an earlier contact of this import brings) would create a customer without it.
         self.account_owner: dict[str, int] = {
@@ -383,7 +393,7 @@ class _Planner:
         self.claimed_numbers: set[str] = set()
 
     def plan(self, contacts: Sequence[Contact]) -> list[ProposedAction]:
-        report = match_all([contact_party(contact) for contact in contacts], self.index)
+        report = match_all([replace(contact_party(c), side=self.side) for c in contacts], self.index)
         return [
             self._propose(contact, match) for contact, match in zip(contacts, report.matches, strict=True)
         ]
@@ -427,7 +437,7 @@ class _Planner:
             return ProposedAction(
                 contact=contact,
                 action=ImportAction.CONFLICT,
-                reason=match.reason,
+                reason=self._conflict_reason(match),
                 details=details,
                 notes=notes,
                 choices=(_skip_choice(label=_LEAVE_FOR_NOW), *links, _create_choice()),
@@ -443,6 +453,21 @@ class _Planner:
             choices=(_create_choice(), _skip_choice()),
             version=version,
         )
+
+    def _conflict_reason(self, match: Match) -> str:
+        """Why a contact goes to review, in the bookkeeper's words (customers here, contacts there)."""
+        key = match.key.value if match.key else "matched"
+        label = self.package_label
+        first = match.candidates[0].name if match.candidates else ""
+        if match.kind is ConflictKind.SEVERAL:
+            return f"{key} as {len(match.candidates)} customers here ({_names(match.candidates)})"
+        if match.kind is ConflictKind.LINKED_ELSEWHERE:
+            return f"{key} as {first} here, which is already linked to another {label} contact"
+        if match.kind is ConflictKind.CLAIMED_TWICE:
+            others = [party for party in match.claimed_by if party.key != match.party.key]
+            also = "contact also matches" if len(others) == 1 else "contacts also match"
+            return f"{key} as {first} here, which {len(others)} other {label} {also} ({_names(others)})"
+        return match.reason
 
     def _for_creating(self, theirs: ContactAsCustomer) -> tuple[CustomerDetails, tuple[str, ...]]:
         """The details a new customer would take: an account number in use is left out."""
@@ -788,13 +813,48 @@ def open_connected_provider(
     )
 
 
-def default_provider_opener(session_factory: SessionFactory, paths: AppPaths | None = None) -> ProviderOpener:
-    """Opens the stored connection with the app's usual folders (what the window uses by default)."""
+class StoredConnectionProvider:
+    """A ``ProviderOpener`` for the stored connection: opens its provider when first called (on a worker
+    thread: it may start the demo's sandbox or renew the sign-in), keeps it while the connection stays the
+    same, and closes it with ``close()``."""
 
-    def open_provider() -> Provider:
-        return open_connected_provider(session_factory, paths or AppPaths.default())
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        paths: AppPaths | None = None,
+        *,
+        sandbox_url: Callable[[], str | None] | str | None = None,
+    ) -> None:
+        self._session_factory = session_factory
+        self._paths = paths
+        self._sandbox_url = sandbox_url
+        self._lock = threading.Lock()
+        self._provider: Provider | None = None
+        self._for: tuple[str, str] | None = None
 
-    return open_provider
+    def __call__(self) -> Provider:
+        with self._lock:
+            info = _book(self._session_factory).find(PackageKind.XERO.value)
+            key = (info.tenant_id, info.secret_key) if info is not None else None
+            if self._provider is not None and key == self._for:
+                return self._provider
+            self._close()
+            paths = self._paths or AppPaths.default()
+            self._provider = open_connected_provider(
+                self._session_factory, paths, sandbox_url=self._sandbox_url
+            )
+            self._for = key
+            return self._provider
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        if self._provider is not None:
+            self._provider.close()
+        self._provider = None
+        self._for = None
 
 
 __all__ = [
@@ -815,10 +875,10 @@ __all__ = [
     "NotConnected",
     "ProposedAction",
     "ProviderOpener",
+    "StoredConnectionProvider",
     "apply_import",
     "connected_package_label",
     "contact_version",
-    "default_provider_opener",
     "details_from_contact",
     "load_customers",
     "open_connected_provider",

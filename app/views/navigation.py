@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 from sqlalchemy.orm import Session
 
-from app.views.placeholder import PlaceholderView
-
 if TYPE_CHECKING:
     from app.views.connection_panel import PackageAccess
 
@@ -70,12 +68,15 @@ def _customers(session_factory: SessionFactory) -> QWidget:
     return CustomersView(session_factory)
 
 
-def _customer_import_export(session_factory: SessionFactory) -> QWidget:
-    return PlaceholderView(
-        "Import/Export",
-        "Importing customers from your accounting package, and customers to and from a CSV file, are not "
-        "available in this version yet.",
-    )
+def _customer_import_export(
+    session_factory: SessionFactory, access: Callable[[], PackageAccess] | None = None
+) -> QWidget:
+    from app.views.customer_import_export_view import CustomerImportExportView
+
+    if access is None:  # the page opens the stored connection itself, with the usual folders
+        return CustomerImportExportView(session_factory)
+    # The window's one provider (the demo's sandbox included), asked for on the import's worker thread.
+    return CustomerImportExportView(session_factory, open_provider=lambda: access().provider(session_factory))
 
 
 def _jobs(session_factory: SessionFactory) -> QWidget:
@@ -125,13 +126,17 @@ PAGES: tuple[Page, ...] = (
 
 
 def pages_for(access: Callable[[], PackageAccess]) -> tuple[Page, ...]:
-    """The pages, with Accounts Integration reaching the accounting packages through ``access()`` (the
-    window's one ``PackageAccess``, made when first asked for)."""
+    """The pages, with Accounts Integration and Customers -> Import/Export reaching the accounting packages
+    through ``access()`` (the window's one ``PackageAccess``, made when first asked for)."""
 
     def accounts_integration(session_factory: SessionFactory) -> QWidget:
         return _accounts_integration(session_factory, access)
 
-    return tuple(
-        replace(page, build=accounts_integration) if page.build is _accounts_integration else page
-        for page in PAGES
-    )
+    def customer_import_export(session_factory: SessionFactory) -> QWidget:
+        return _customer_import_export(session_factory, access)
+
+    wired: dict[Callable[[SessionFactory], QWidget], Callable[[SessionFactory], QWidget]] = {
+        _accounts_integration: accounts_integration,
+        _customer_import_export: customer_import_export,
+    }
+    return tuple(replace(page, build=wired[page.build]) if page.build in wired else page for page in PAGES)

@@ -188,3 +188,29 @@ def test_contact_number_round_trip() -> None:
     assert customer_id_from_contact_number(contact_number_for(123)) == 123
     assert customer_id_from_contact_number("LBC-x") is None
     assert normalise_name("The Smith & Sons Plumbing Pty. Ltd.") == "smith and sons plumbing"
+
+
+def test_a_conflict_says_why_in_a_form_callers_can_word_themselves() -> None:
+    from app.services.customer_matching import ConflictKind
+
+    customers = PartyIndex(
+        [
+            Party("1", "Twin Plumbing", side="here"),
+            Party("2", "TWIN PLUMBING PTY LTD", side="here"),
+            Party("3", "Solo Roofing", abn="54529078454", side="here"),
+            Party("4", "Held Glass", linked_key="c-old", side="here"),
+        ]
+    )
+    several = find_match(Party("c1", "Twin Plumbing", side="in Xero"), customers)
+    contradicted = find_match(Party("c2", "Solo Roofing", abn="96035417009", side="in Xero"), customers)
+    elsewhere = find_match(Party("c3", "Held Glass"), customers)
+    assert (several.kind, contradicted.kind, elsewhere.kind) == (
+        ConflictKind.SEVERAL,
+        ConflictKind.CONTRADICTED,
+        ConflictKind.LINKED_ELSEWHERE,
+    )
+    # Each ABN is said to be where it is, whichever side is being matched.
+    assert "the ABNs differ (96035417009 in Xero, 54529078454 here)" in contradicted.reason
+    report = match_all([Party("c6", "Bay Cafe"), Party("c7", "BAY CAFE PTY LTD")], PartyIndex([Party("8", "Bay Cafe")]))
+    assert [m.kind for m in report.matches] == [ConflictKind.CLAIMED_TWICE] * 2
+    assert [p.key for p in report.matches[0].claimed_by] == ["c6", "c7"]
