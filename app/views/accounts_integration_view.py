@@ -67,7 +67,6 @@ from app.views.connection_panel import (
     OpenAddress,
     PackageAccess,
     open_in_browser,
-    wait_for,
 )
 from app.views.record_editor import ChoiceBox, Confirm, ScreenMessage, ask_yes_no, screen_note
 from app.views.workers import BackgroundTask
@@ -507,7 +506,7 @@ class AccountsIntegrationView(QWidget):
         """Stop background work (the window is closing)."""
         if self.refresh_task is not None and self.refresh_task.running:
             self.refresh_task.cancel()
-            wait_for(self.refresh_task)
+            self.refresh_task.wait()
         self.connection_panel.shutdown()
 
     # -- building

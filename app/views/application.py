@@ -104,11 +104,7 @@ class KeepAliveStarter(QObject):
         self.task.start()
 
     def stop(self) -> None:
-        # Polls rather than BackgroundTask.wait, which would keep the interpreter lock from the importing
-        # worker (see connection_panel.wait_for; not imported here, in case the import is still running).
-        deadline = time.monotonic() + 30
-        while not self.task.wait(0) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        self.task.wait()
         if self.keep_alive is not None:
             self.keep_alive.stop()
 

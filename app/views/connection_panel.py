@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -78,21 +77,6 @@ KNOWN_PROBLEMS = (IntegrationError, ConfigFileError, Cancelled)
 def open_in_browser(url: str) -> None:
     """The real opener: the system browser."""
     QDesktopServices.openUrl(QUrl(url))
-
-
-def wait_for(task: BackgroundTask, seconds: float = 30.0) -> bool:
-    """Wait for ``task``'s thread to end (the window is closing). True if it ended.
-
-    ``BackgroundTask.wait`` blocks in ``QThread.wait``, which keeps Python's interpreter lock in PySide6,
-    so a worker still running Python code could never finish; this polls and sleeps instead, letting the
-    worker run in between.
-    """
-    deadline = time.monotonic() + seconds
-    while not task.wait(0):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def connection_book(session_factory: SessionFactory) -> ConnectionBook:
@@ -457,7 +441,7 @@ class ConnectionPanel(QGroupBox):
         """Cancel and wait for a running consent or disconnect (the window is closing)."""
         if self.task is not None and self.task.running:
             self.cancel()
-            wait_for(self.task)
+            self.task.wait()
 
     # -- behaviour
     def _run(
@@ -608,7 +592,7 @@ class ConnectionKeepAlive(QObject):
     def stop(self) -> None:
         self.timer.stop()
         if self.task is not None and self.task.running:
-            wait_for(self.task)
+            self.task.wait()
 
     def check(self) -> BackgroundTask | None:
         if self.task is not None and self.task.running:

@@ -193,6 +193,21 @@ def test_import_now_says_plainly_that_importing_is_not_available_yet(
     )
 
 
+def test_import_now_opens_the_customer_import_through_the_window_connection(
+    qtbot: QtBot, view: AccountsIntegrationView, person: Person
+) -> None:
+    from app.views.customer_import_dialog import CustomerImportDialog
+
+    person.import_now = True
+    connect(qtbot, view, person)
+    dialog = view.import_dialog
+    assert isinstance(dialog, CustomerImportDialog)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=30_000)  # read from Xero on its worker
+    assert dialog.plan is not None and dialog.plan.actions
+    with qtbot.waitSignal(dialog.finished, timeout=10_000):
+        dialog.cancel_button.click()
+
+
 def test_with_several_organisations_the_person_picks_one(
     qtbot: QtBot, view: AccountsIntegrationView, person: Person
 ) -> None:
