@@ -211,7 +211,7 @@ def connect_books(
         store=store,
         events=book.events_for("xero"),
         limits=RateLimits(per_minute=1_000_000, concurrent=4),
-        timeout=(5.0, 3.0),
+        timeout=(5.0, 5.0),
     )
     checker = ContractRequests(contract, settings.endpoints.api)
     provider.http.session.hooks["response"].append(checker)
@@ -238,6 +238,20 @@ def save_suggested_settings(database: Database, *, start: dt.date = START, **cha
 
 @pytest.fixture
 def books(
+    sqlite_database: Database, sandbox: SandboxServer, store: SecretStore, paths: AppPaths, contract: OpenAPI
+) -> Iterator[Books]:
+    yield from _books(sqlite_database, sandbox, store, paths, contract)
+
+
+@pytest.fixture
+def books_on_each_database(
+    database: Database, sandbox: SandboxServer, store: SecretStore, paths: AppPaths, contract: OpenAPI
+) -> Iterator[Books]:
+    """The same on SQLite and, when configured, PostgreSQL."""
+    yield from _books(database, sandbox, store, paths, contract)
+
+
+def _books(
     sqlite_database: Database, sandbox: SandboxServer, store: SecretStore, paths: AppPaths, contract: OpenAPI
 ) -> Iterator[Books]:
     sandbox.configure_xero_limits(NO_LIMITS)
@@ -351,6 +365,34 @@ class Business:
             if approve:
                 approve_invoice(session, invoice)
             return invoice.id
+
+    def many_invoices(self, count: int, *, customers: int = 20, lines: int = 2) -> list[int]:
+        """``count`` approved invoices spread over ``customers`` new customers, in one transaction."""
+        with self.database.session_factory() as session, session.begin():
+            rate = self._tax(session)
+            people = [Customer(name=f"Bulk Customer {n:03d} Pty Ltd") for n in range(customers)]
+            session.add_all(people)
+            session.flush()
+            ids = []
+            for n in range(count):
+                drafts = [
+                    LineDraft(
+                        f"Line {k} of job {n}", Decimal(1 + k), Decimal(f"{50 + n % 97}.{n % 100:02d}"), rate
+                    )
+                    for k in range(lines)
+                ]
+                invoice = create_invoice(
+                    session,
+                    InvoiceDraft(
+                        customer_id=people[n % customers].id,
+                        date=TODAY,
+                        due_date=TODAY + dt.timedelta(days=14),
+                        lines=drafts,
+                    ),
+                )
+                approve_invoice(session, invoice)
+                ids.append(invoice.id)
+            return ids
 
     def get(self, model: Any, record_id: int) -> Any:
         with self.database.session_factory() as session:

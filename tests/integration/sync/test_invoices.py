@@ -137,3 +137,21 @@ def test_an_edited_invoice_is_updated_in_xero_keeping_its_line_ids(
     after = {line["Description"]: line["LineItemID"] for line in held["LineItems"]}
     assert after == before  # the same lines, updated in place
     assert len(xero_holds.invoices(number)) == 1
+
+
+def test_the_engine_runs_alike_on_sqlite_and_postgresql(
+    books_on_each_database: Books, xero_holds: XeroHolds
+) -> None:
+    books = books_on_each_database
+    business = Business(books.database)
+    customer = business.customer("Wattle Grove Kindergarten")
+    first = business.invoice(customer)
+    second = business.invoice(customer, [("Materials", "1", "80.00")], tax="GST Free")
+
+    summary = books.sync()
+
+    assert summary.exit_code == 0 and summary.sent[SyncRecordType.INVOICE] == 2, summary.lines()
+    for invoice_id in (first, second):
+        held = xero_holds.invoice(business.number(invoice_id))
+        assert money(held["Total"]) == business.get(Invoice, invoice_id).total
+    assert books.sync().nothing_to_do
