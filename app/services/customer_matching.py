@@ -65,6 +65,8 @@ _STOP_TOKENS = frozenset({"the", "and", "of", "services", "service", "group", "a
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # most names: nothing to decompose (and this is the matcher's hottest line)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -24,10 +24,12 @@ then, it goes to the bookkeeper as a conflict.
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import gc
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import TypeVar, cast
 
@@ -545,7 +547,22 @@ def propose_actions(
     package_label: str,
 ) -> list[ProposedAction]:
     """What to do with each contact, in the contacts' order (pure: no database, no package)."""
-    return _Planner(package_label, customers, links).plan(contacts)
+    with _collector_paused():
+        return _Planner(package_label, customers, links).plan(contacts)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Matching makes a few small objects per record and frees none of them until it ends; Python's
+    cycle collector would walk every live object again and again meanwhile, which makes 50,000 contacts
+    cost far more than five times 10,000. Nothing here makes reference cycles, so it waits till the end."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_customers(
