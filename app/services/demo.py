@@ -22,6 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.config import AppPaths
 from app.db import Database, DatabaseError, open_database, sqlite_file
 from app.models import (
+    AccountingPackage,
+    AccountingSettings,
     Base,
     Customer,
     Expense,
@@ -35,6 +37,7 @@ from app.models import (
     NumberBlock,
     NumberSequence,
     PaymentMethod,
+    PaymentMethodKind,
     PurchaseOrder,
     PurchaseOrderStatus,
     Quote,
@@ -874,6 +877,23 @@ def _end_of_next_month(day: dt.date) -> dt.date:
     return dt.date(year, month + 1, 1) - dt.timedelta(days=1)
 
 
+#: The demo's invoice start date: a month back, so a first sync after connecting has invoices to send.
+DEMO_INVOICE_START_DAYS_BACK = 30
+
+
+def _seed_accounting_settings(session: Session, today: dt.date) -> None:
+    """The demo's Xero settings before any connect: the invoice start date and where payments from Xero
+    are recorded. The accounts themselves are chosen by the user (or Suggest accounts) after connecting."""
+    eft = session.scalars(select(PaymentMethod).where(PaymentMethod.kind == PaymentMethodKind.EFT)).first()
+    session.add(
+        AccountingSettings(
+            package=AccountingPackage.XERO,
+            invoice_start_date=today - dt.timedelta(days=DEMO_INVOICE_START_DAYS_BACK),
+            default_payment_method_id=eft.id if eft is not None else None,
+        )
+    )
+
+
 def seed_demo_business(session: Session, *, today: dt.date, seed: int = DEMO_SEED) -> None:
     """Fill an empty database with the demo trades business as it stands on ``today``."""
     rng = random.Random(f"{seed}:business")
@@ -929,6 +949,7 @@ def seed_demo_business(session: Session, *, today: dt.date, seed: int = DEMO_SEE
         writer.expenses(jobs)
     writer.date_device_blocks()
     writer.write_later_dates()
+    _seed_accounting_settings(session, today)
     session.flush()
     logger.info(
         "Seeded the demo business: %d customers, %d jobs, %d invoices",

@@ -409,11 +409,11 @@ def test_job_types_show_the_income_account_read_only_and_refuse_a_blank_name(  #
     _open(qtbot, view)
     qtmodeltester.check(view.model)
     assert set(_column(view, "Income account")) == {"Not set - uses the default income account"}
-    assert "later version" in view.note.text()
+    assert "Accounts Integration" in view.note.text()
     _filter_narrows(view, "hot water", 1)
     editor = view.new_record()
     assert isinstance(editor, JobTypeEditorDialog)
-    assert editor.income_account_label.text() == "Not set - uses the default income account"
+    assert editor.income_account_picker.combo.currentText() == "Not set - uses the default income account"
     assert editor.save() is False
     assert "Enter the job type's name" in editor.problem("name")
     editor.name_edit.setText("Drainage - Emergency")

@@ -361,3 +361,25 @@ def test_main_demo_opens_the_window_on_the_demo_business_and_keeps_it(tmp_path: 
             assert count(s, Invoice) == 200
     finally:
         database.dispose()
+
+
+def test_the_invoice_start_date_is_set_so_a_first_sync_has_work(session: Session) -> None:
+    from sqlalchemy import func, select
+
+    from app.models import AccountingPackage, AccountingSettings, InvoiceStatus
+
+    settings = session.scalars(
+        select(AccountingSettings).where(AccountingSettings.package == AccountingPackage.XERO)
+    ).one()
+    assert settings.invoice_start_date == TODAY - dt.timedelta(days=30)
+    assert settings.default_payment_method is not None and settings.default_payment_method.name == "EFT"
+    due = session.scalar(
+        select(func.count()).select_from(Invoice).where(
+            Invoice.status == InvoiceStatus.APPROVED, Invoice.date >= settings.invoice_start_date
+        )
+    )
+    older = session.scalar(
+        select(func.count()).select_from(Invoice).where(Invoice.date < settings.invoice_start_date)
+    )
+    assert due and due >= 10  # a first sync sends these
+    assert older and older > due  # and never the months before
