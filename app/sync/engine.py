@@ -156,6 +156,10 @@ from app.sync.summary import PlannedChange, SyncPlan, SyncSummary
 logger = logging.getLogger(__name__)
 
 SUPPLIER_NUMBER_PREFIX = "LBS-"
+#: Expenses with no supplier (tolls, parking, council fees) are bills from one "Sundry Suppliers" contact,
+#: as bookkeepers keep one for one-off purchases; its link is kept as supplier 0 (no supplier has that id).
+SUNDRY_SUPPLIER = 0
+SUNDRY_SUPPLIER_NAME = "Sundry Suppliers"
 PAYMENTS_CURSOR = "payments"
 
 
@@ -799,6 +803,8 @@ class SyncEngine:
             suppliers = {
                 s.id: s for s in session.scalars(select(Supplier).where(Supplier.id.in_(list(supplier_ids))))
             }
+            if SUNDRY_SUPPLIER in supplier_ids:
+                suppliers[SUNDRY_SUPPLIER] = _sundry_supplier()
             unlinked = []
             for sid, supplier in suppliers.items():
                 link = links.get(RecordKey(SyncRecordType.SUPPLIER, sid))
@@ -1487,7 +1493,7 @@ class SyncEngine:
                 )
             }
             supplier_ids = {b.supplier_id for b in bills.values()} | {
-                e.supplier_id for e in expenses.values() if e.supplier_id is not None
+                e.supplier_id if e.supplier_id is not None else SUNDRY_SUPPLIER for e in expenses.values()
             }
         contacts = self._contacts_for_suppliers(run, supplier_ids)
         creates: list[_Planned] = []
@@ -1524,15 +1530,9 @@ class SyncEngine:
                             .options(selectinload(Expense.job))
                             .where(Expense.id == item.key.local_id)
                         ).one()
-                        if expense.supplier_id is None:
-                            failures.append(
-                                (
-                                    item,
-                                    "The expense has no supplier: choose who supplied it, then sync again.",
-                                )
-                            )
-                            continue
-                        contact = contacts.get(expense.supplier_id)
+                        contact = contacts.get(
+                            expense.supplier_id if expense.supplier_id is not None else SUNDRY_SUPPLIER
+                        )
                         if not isinstance(contact, RemoteRef):
                             failures.append((item, contact or "The supplier's contact is not ready yet."))
                             continue
@@ -1988,9 +1988,7 @@ class SyncEngine:
                     expense = session.get(Expense, item.key.local_id)
                     assert expense is not None
                     total = expense.total
-                    who = expense.supplier.name if expense.supplier else ""
-                    if expense.supplier is None:
-                        problem = "The expense has no supplier."
+                    who = expense.supplier.name if expense.supplier else SUNDRY_SUPPLIER_NAME
                     postings = map_expense(
                         expense, contact=placeholder, default_account=settings.supplier_expense, taxes=taxes
                     ).postings
@@ -2079,6 +2077,19 @@ def _supplier_draft(supplier: Supplier) -> ContactDraft:
         contact_number=f"{SUPPLIER_NUMBER_PREFIX}{supplier.id}",
         account_number=supplier.account_number.strip(),
         tax_number=supplier.abn.strip(),
+    )
+
+
+def _sundry_supplier() -> Supplier:
+    """The stand-in supplier of expenses that name none (never saved: only its contact is linked)."""
+    return Supplier(
+        id=SUNDRY_SUPPLIER,
+        name=SUNDRY_SUPPLIER_NAME,
+        email="",
+        phone="",
+        abn="",
+        account_number="",
+        revision=1,
     )
 
 

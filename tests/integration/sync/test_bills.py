@@ -130,3 +130,32 @@ def test_expenses_go_as_bills_from_their_supplier_to_their_own_or_the_default_ex
     assert second["LineItems"][0]["AccountCode"] == "473"  # the expense's own
     assert (money(first["Total"]), money(second["Total"])) == (Decimal("198.00"), Decimal("330.00"))
     assert len(xero_holds.contacts("Hire Hub Equipment")) == 1
+
+
+def test_an_expense_without_a_supplier_is_a_bill_from_sundry_suppliers(
+    books: Books, business: Business, xero_holds: XeroHolds
+) -> None:
+    job = business.job(business.customer("Harbourview Apartments"))
+    with books.factory() as session, session.begin():
+        tolls = [
+            Expense(
+                job_id=job,
+                date=TODAY,
+                description=f"Tolls to site {n}",
+                amount=Decimal("9.09"),
+                tax_amount=Decimal("0.91"),
+                total=Decimal("10.00"),
+                tax_rate=session.scalars(select(TaxRate).where(TaxRate.name == "GST 10%")).one(),
+            )
+            for n in (1, 2)
+        ]
+        session.add_all(tolls)
+    first = books.sync()
+    second = books.sync()
+
+    assert first.exit_code == 0 and first.sent[SyncRecordType.EXPENSE] == 2, first.lines()
+    assert second.nothing_to_do
+    sundry = xero_holds.contacts("Sundry Suppliers")
+    assert len(sundry) == 1
+    bills = [d for d in xero_holds.invoices(type_="ACCPAY") if d["InvoiceNumber"].startswith("LB-EXP-")]
+    assert len(bills) == 2 and {b["Contact"]["ContactID"] for b in bills} == {sundry[0]["ContactID"]}
