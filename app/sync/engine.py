@@ -305,8 +305,13 @@ class SyncEngine:
         cancel: CancelToken | None = None,
         *,
         only: Collection[RecordKey] | None = None,
+        pull: bool = True,
     ) -> SyncSummary:
-        """Run one sync. Never raises for a known problem: the summary says what happened."""
+        """Run one sync. Never raises for a known problem: the summary says what happened.
+
+        ``only``: push just these records (and nothing else; no pull). ``pull`` False: push only (the
+        background's debounced push of a change, between two payments checks).
+        """
         cancel = cancel or CancelToken()
         run_id = str(uuid.uuid4())
         summary = SyncSummary(run_id=run_id, package_label=self.package.label, started_at=self.clock.now())
@@ -336,7 +341,7 @@ class SyncEngine:
                 self.provider.capabilities.max_batch,
             )
             run = _Run(scope, settings, journal, summary, report, cancel, lease, max(1, batch))
-            self._run_steps(run, only)
+            self._run_steps(run, only, pull=pull)
         except _CouldNotSync as problem:
             summary.problem = str(problem)
         except Cancelled as cancelled:
@@ -478,7 +483,7 @@ class SyncEngine:
     # The steps of a run
     # ======================================================================================================
 
-    def _run_steps(self, run: _Run, only: Collection[RecordKey] | None) -> None:
+    def _run_steps(self, run: _Run, only: Collection[RecordKey] | None, *, pull: bool) -> None:
         scope = run.scope
         with self.session_factory() as session:
             counts = [
@@ -493,8 +498,9 @@ class SyncEngine:
                     "No invoice start date is set, so no invoices, payments, credit notes or bills are sent: "
                     "set it in Accounts Integration."
                 )
-        run.total = sum(counts) + (1 if only is None and self.options.pull_payments else 0)
-        if only is None and self.options.pull_payments:
+        pulling = pull and only is None and self.options.pull_payments
+        run.total = sum(counts) + (1 if pulling else 0)
+        if pulling:
             self._pull_payments(run)
         self._push_contact_updates(run, only)
         self._push_invoices(run, only)
