@@ -473,6 +473,15 @@ class CustomerImportDialog(QDialog):
         self.import_task = task
         task.start()
 
+    def shutdown(self) -> None:
+        """Cancel what is running and wait for it (the window is closing): an import not yet committed
+        is rolled back, so nothing is written half-way."""
+        task = self.running()
+        if task is not None:
+            self._closing = True
+            task.cancel()
+            task.wait()
+
     def running(self) -> BackgroundTask | None:
         for task in (self.read_task, self.import_task):
             if task is not None and task.running:

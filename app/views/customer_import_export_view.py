@@ -294,6 +294,8 @@ class CustomerImportExportView(QWidget):
 
     def shutdown(self) -> None:
         """Stop background work and close the page's own connection (the window is closing)."""
+        if self.dialog is not None:
+            self.dialog.shutdown()
         if self.task is not None:
             self.task.wait()
         if self._own_opener is not None:

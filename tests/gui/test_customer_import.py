@@ -243,3 +243,28 @@ def test_import_export_page_exports_then_refuses_a_bad_file_until_its_rows_are_s
     with sqlite_database.session_factory() as session:
         customers = {c.name: c.email for c in session.scalars(select(Customer))}
     assert customers == {"Harbour Plumbing": "office@harbour.example", "Bay Glass": "bay@glass.example"}
+
+
+def test_cancel_while_reading_stops_the_reading_and_closes(  # type: ignore[no-untyped-def]
+    qtbot, books: Database, provider: XeroProvider
+) -> None:
+    import threading
+
+    opened = threading.Event()
+    go_on = threading.Event()
+
+    def slow_to_open() -> XeroProvider:
+        opened.set()
+        go_on.wait(10)
+        return provider
+
+    dialog = CustomerImportDialog(books.session_factory, slow_to_open, package_label="Xero")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(opened.is_set, timeout=10_000)
+    assert dialog.pages.currentIndex() == 0 and dialog.cancel_button.isEnabled()  # reading, with Cancel
+    with qtbot.waitSignal(dialog.rejected, timeout=10_000):
+        dialog.cancel_button.click()
+        go_on.set()
+    assert dialog.plan is None and dialog.running() is None
+    assert (_count(books, Customer), _count(books, SyncRecord)) == (3, 0)

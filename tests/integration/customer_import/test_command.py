@@ -88,3 +88,67 @@ def test_without_a_connection_it_says_how_to_connect(sqlite_database: Database) 
     assert result.returncode == 2
     assert "ledgerbridge connect xero" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _run_at_a_terminal(args: list[str], answer: bytes) -> tuple[int, str]:
+    """Run the command with a terminal for its input and output; answer its question with ``answer``."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    from tests.integration.connections.conftest import ROOT, cli_env
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,  # input() writes its question to standard error when it is a terminal
+        env=cli_env(),
+        cwd=ROOT,
+    )
+    os.close(slave)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the command ended and closed its terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if not answered and b"[y/N]" in seen:
+                os.write(master, answer)
+                answered = True
+        elif process.poll() is not None:
+            break
+    os.close(master)
+    return process.wait(timeout=30), seen.decode(errors="replace")
+
+
+def test_at_a_terminal_it_asks_and_applies_only_on_yes(
+    sandbox: SandboxServer,
+    sqlite_database: Database,
+    store: SecretStore,
+    keyring_file: Path,
+    xero: PackageSettings,
+) -> None:
+    connect_through_consent(xero, store, ConnectionBook(sqlite_database.session_factory))
+    sandbox.add_xero_contacts([SeedContact("Brand New Bakery")])
+    common = ["--db", sqlite_database.url, "--sandbox", sandbox.base_url, "import-customers"]
+
+    code, screen = _run_at_a_terminal(common, b"n\n")
+    assert code == 0 and "Apply these changes? Conflicts are left for you to settle. [y/N]" in screen
+    assert _count(sqlite_database, SyncRecord) == 0
+
+    code, screen = _run_at_a_terminal(common, b"y\n")
+    assert code == 0, screen[-500:]
+    assert _count(sqlite_database, SyncRecord) > 0
+    assert _count(sqlite_database, Customer) == _count(sqlite_database, SyncRecord)
