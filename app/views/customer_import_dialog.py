@@ -277,6 +277,7 @@ class CustomerImportDialog(QDialog):
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.choice_box.currentIndexChanged.connect(self._on_choice_box_current_index_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_row_changed)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._on_header_sort_indicator_changed)
 
     # -- building (layout only)
     def _build_progress_page(self) -> QWidget:
@@ -308,7 +309,11 @@ class CustomerImportDialog(QDialog):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        # Sorted by a click on a heading only: the list arrives already in order (conflicts first), and
+        # letting Qt sort 10,000 rows through Python on every reset would hold up the window for a second.
+        self.table.setSortingEnabled(False)
+        self.table.horizontalHeader().setSectionsClickable(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -399,8 +404,14 @@ class CustomerImportDialog(QDialog):
         self.plan = plan
         self._package_label = plan.package_label
         self.model.set_package_label(plan.package_label)
-        self.model.set_rows([ReviewRow(action, action.proposed) for action in plan.actions])
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        rows = [ReviewRow(action, action.proposed) for action in plan.actions]
+        rows.sort(key=lambda row: _PRIORITY[row.state])  # stable: the package's order within an action
+        self.proxy.sort(-1)
+        self.model.set_rows(rows)
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
         self.table.resizeColumnsToContents()
         for column, widest in ((1, 320), (2, 320), (0, 90)):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
@@ -639,6 +650,12 @@ class CustomerImportDialog(QDialog):
 
     def _on_table_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         self._show_detail()
+
+    def _on_header_sort_indicator_changed(self, column: int, order: Qt.SortOrder) -> None:
+        self.proxy.sort(column, order)
+        index = self.table.selectionModel().currentIndex()
+        if index.isValid():
+            self.table.scrollTo(index)
 
     def _on_choice_box_current_index_changed(self, index: int) -> None:
         source_row = self._selected_source_row()
