@@ -106,7 +106,15 @@ class FieldChange:
         return FIELD_LABELS[self.field]
 
     def describe(self) -> str:
-        return f"{self.label}: {_shown(self.field, self.ours)} -> {_shown(self.field, self.theirs)}"
+        return f"{self.label}: {self.shown_ours} -> {self.shown_theirs}"
+
+    @property
+    def shown_ours(self) -> str:
+        return _shown(self.field, self.ours)
+
+    @property
+    def shown_theirs(self) -> str:
+        return _shown(self.field, self.theirs)
 
 
 def _shown(name: str, value: str) -> str:

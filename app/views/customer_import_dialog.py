@@ -550,7 +550,11 @@ class CustomerImportDialog(QDialog):
         self.detail_title.setText(
             f"{proposal.contact.name} - {proposal.action.label.lower()}: {proposal.reason}"
         )
-        lines = [f"{change.label}: {change.describe().split(': ', 1)[1]}" for change in proposal.changes]
+        package = self._package_label
+        lines = [
+            f"{change.label}: {change.shown_ours} here, {change.shown_theirs} in {package}"
+            for change in proposal.changes
+        ]
         if proposal.candidates:
             lines.append("Customers here it could be: " + "; ".join(c.name for c in proposal.candidates))
         lines.extend(proposal.notes)
@@ -646,6 +650,9 @@ class CustomerImportDialog(QDialog):
         self.count_label.setText(f"{total:,}" if shown == total else f"{shown:,} of {total:,}")
         if self._selected_source_row() is None and shown:
             self.table.selectRow(0)
+        current = self.table.selectionModel().currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current)
         self._show_detail()
 
     def _on_table_current_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
