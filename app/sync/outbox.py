@@ -360,10 +360,14 @@ def set_detail(link: SyncRecord, **changes: Any) -> None:
 def ensure_link(
     session: Session, scope: Scope, key: RecordKey, existing: dict[RecordKey, SyncRecord] | None = None
 ) -> SyncRecord:
-    """The record's link, created (waiting, nothing pushed) if it has none yet."""
+    """The record's link, created (waiting, nothing pushed) if it has none yet.
+
+    ``existing``: the links already read for these records (``links_by_key``); a key missing from it has
+    no link, so nothing is queried.
+    """
     if existing is not None and key in existing:
         return existing[key]
-    link = session.scalars(
+    link = None if existing is not None else session.scalars(
         select(SyncRecord).where(
             SyncRecord.package == scope.package,
             SyncRecord.tenant_id == scope.tenant_id,
