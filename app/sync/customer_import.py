@@ -36,11 +36,9 @@ from typing import TypeVar, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import AppPaths, xero_settings
+from app.config import AppPaths
 from app.db import SessionFactory
 from app.integrations.base import Contact, IntegrationError, PackageKind, Provider
-from app.integrations.connections import open_xero
-from app.integrations.secrets import SecretStore
 from app.models import AccountingPackage, Customer, SyncRecord, SyncRecordType, SyncState
 from app.models.base import utcnow
 from app.services.connections import ConnectionBook
@@ -817,6 +815,11 @@ def open_connected_provider(
 ) -> Provider:
     """A provider for the stored connection (Xero today). ``sandbox_url`` reaches LedgerBridge's sandbox
     (a callable is asked only when the connection was made with the sandbox, e.g. to start the demo's)."""
+    # Imported here: the HTTP, OAuth and keyring stack is only needed once the package is reached.
+    from app.config import xero_settings
+    from app.integrations.connections import open_xero
+    from app.integrations.secrets import SecretStore
+
     book = _book(session_factory)
     info = book.find(PackageKind.XERO.value)
     if info is None:
