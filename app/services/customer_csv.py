@@ -181,6 +181,19 @@ def plural(number: int, noun: str) -> str:
 # --------------------------------------------------------------------------------------------------------
 
 
+#: A cell starting with one of these is run as a formula by spreadsheets (CSV injection); such a value is
+#: written with a leading apostrophe, which spreadsheets hide and the import removes again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def _from_spreadsheet(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_STARTS) else value
+
+
 def export_customers_csv(session: Session, stream: TextIO) -> int:
     """Write every active customer to ``stream`` (opened with ``newline=""``); returns how many."""
     writer = csv.writer(stream)
@@ -191,7 +204,7 @@ def export_customers_csv(session: Session, stream: TextIO) -> int:
         details = CustomerDetails.of(customer)
         values = [getattr(details, name) for name, _heading in COLUMNS]
         values[4] = format_abn(details.abn)
-        writer.writerow(values)
+        writer.writerow([_spreadsheet_safe(value) for value in values])
         count += 1
     return count
 
@@ -312,7 +325,8 @@ def check_customer_csv(session: Session, data: bytes | str) -> CsvCheck:
         if len(cells) > len(headings) and any(cell.strip() for cell in cells[len(headings) :]):
             problems.append(("", f"has {len(cells)} cells but the file has {len(headings)} columns"))
         values = {
-            name: cells[position] if position < len(cells) else "" for position, name in columns.items()
+            name: _from_spreadsheet(cells[position]) if position < len(cells) else ""
+            for position, name in columns.items()
         }
         details = CustomerDetails(**{name: values.get(name, "") for name, _h in COLUMNS})
         problems.extend(_field_problems(details, columns.values()))

@@ -60,6 +60,7 @@ def test_round_trip_through_a_file_keeps_every_field(database: Database, tmp_pat
     assert data.decode("utf-8-sig").splitlines()[0] == (
         "Name,Contact person,Email,Phone,ABN,Account number,Billing address"
     )
+    assert "'=SUM(A1:A2)" in data.decode("utf-8-sig")  # a spreadsheet shows it as text, never runs it
     before = _details(database)
 
     # Into an empty set of books: the same customers, field for field.
