@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, true, type_coerce
+from sqlalchemy.orm import Session, aliased
 
 from app.models import (
     CreditNote,
@@ -24,6 +24,8 @@ from app.models import (
     PaymentMethod,
     PaymentOrigin,
     SequenceKind,
+    SyncRecord,
+    SyncRecordType,
     TaxRate,
 )
 from app.models.base import Money, utcnow
@@ -31,6 +33,14 @@ from app.services.errors import RuleError
 from app.services.invoice_totals import LineInput, document_totals
 from app.services.money import ZERO, format_money, round_money, tax_in_inclusive
 from app.services.numbering import get_sequence, issue_number
+from app.services.sync_status import (
+    NOT_CONNECTED,
+    LinkColumns,
+    RecordSyncState,
+    connection_scope,
+    invoice_sync_state,
+    link_condition,
+)
 
 DEFAULT_PAYMENT_TERMS_DAYS = 14
 
@@ -356,6 +366,8 @@ class InvoiceSummary:
     paid: Decimal
     credited: Decimal
     owing: Decimal
+    #: Where it stands with the accounting package (the list's Sync column).
+    sync: RecordSyncState = NOT_CONNECTED
 
     @property
     def is_unpaid(self) -> bool:
@@ -366,11 +378,13 @@ class InvoiceSummary:
 
 
 def invoice_summaries(session: Session) -> list[InvoiceSummary]:
-    """Every invoice with its customer, job, and paid / credited / owing amounts, in one query.
+    """Every invoice with its customer, job, paid / credited / owing amounts and where it stands with the
+    accounting package, in one query.
 
     The sums follow Invoice.amount_paid and amount_credited (deleted payments and voided credit notes do
     not count); a test holds the two to agreement. Typed as Money so SQLite's float sums come back as
-    exact cents.
+    exact cents. The sync state joins the connection, its start date and each invoice's link
+    (``app.services.sync_status``).
     """
     paid = type_coerce(
         select(func.coalesce(func.sum(Payment.amount), 0))
@@ -386,6 +400,8 @@ def invoice_summaries(session: Session) -> list[InvoiceSummary]:
         .scalar_subquery(),
         Money,
     )
+    scope = connection_scope()
+    link = aliased(SyncRecord)
     rows = session.execute(
         select(
             Invoice.id,
@@ -399,13 +415,41 @@ def invoice_summaries(session: Session) -> list[InvoiceSummary]:
             Invoice.total,
             paid,
             credited,
+            Invoice.revision,
+            scope.c.package,
+            scope.c.start_date,
+            link.state,
+            link.pushed_revision,
+            link.remote_id,
+            link.message,
         )
         .join(Customer, Invoice.customer_id == Customer.id)
         .outerjoin(Job, Invoice.job_id == Job.id)
+        .outerjoin(scope, true())
+        .outerjoin(link, link_condition(link, scope, SyncRecordType.INVOICE, Invoice.id))
         .order_by(Invoice.date.desc(), Invoice.id.desc())
     ).all()
     summaries = []
-    for id_, number, date, due_date, customer_id, customer_name, job_number, status, total, p, c in rows:
+    for (
+        id_,
+        number,
+        date,
+        due_date,
+        customer_id,
+        customer_name,
+        job_number,
+        status,
+        total,
+        p,
+        c,
+        revision,
+        package,
+        start_date,
+        state,
+        pushed,
+        remote_id,
+        message,
+    ) in rows:
         paid_amount, credited_amount = round_money(Decimal(p)), round_money(Decimal(c))
         owing = ZERO if status is InvoiceStatus.VOIDED else total - paid_amount - credited_amount
         summaries.append(
@@ -422,6 +466,14 @@ def invoice_summaries(session: Session) -> list[InvoiceSummary]:
                 paid=paid_amount,
                 credited=credited_amount,
                 owing=owing,
+                sync=invoice_sync_state(
+                    package=package,
+                    start_date=start_date,
+                    status=status,
+                    date=date,
+                    revision=revision,
+                    link=LinkColumns(state, pushed, remote_id, message),
+                ),
             )
         )
     return summaries

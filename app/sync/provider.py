@@ -32,3 +32,14 @@ def open_xero_for_sync(
     http = HttpClient(SERVICE, limiter=limiter, timeout=timeout)
     provider_clock: Clock = sync_clock.now
     return open_xero(settings, stored, store=store, events=events, http=http, clock=provider_clock)
+
+
+def limit_calls(provider: XeroProvider, clock: SyncClock | None = None) -> XeroProvider:
+    """``provider`` with its calls waiting their turn in a ``XeroLimiter`` on ``clock`` (installed once).
+
+    For a provider opened elsewhere, e.g. the window's one open provider (``PackageAccess.provider``):
+    every call it makes, for a sync or anything else, then shares one limiter, as Xero counts them all.
+    """
+    if not isinstance(provider.http.limiter, XeroLimiter):
+        provider.http.limiter = XeroLimiter(clock or SystemClock())
+    return provider

@@ -23,6 +23,7 @@ from app.views.workers import BackgroundTask
 
 if TYPE_CHECKING:
     from app.views.connection_panel import ConnectionKeepAlive, PackageAccess
+    from app.views.sync_controller import SyncController
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
 
@@ -75,13 +76,32 @@ def build_main_window(
     demo: bool,
     access: Callable[[], PackageAccess] | None = None,
 ) -> MainWindow:
-    return MainWindow(
+    """The window, with its one ``SyncController`` (``window_sync(window)``) shared by the screens that
+    sync; its automatic syncs begin with ``start()`` once the window is shown."""
+    from app.views.sync_controller import SyncController, provider_opener
+
+    access = access or WindowPackageAccess(paths)
+    settings = app_settings(paths)
+    sync = SyncController(
+        database.session_factory, provider_opener(access, database.session_factory), settings=settings
+    )
+    window = MainWindow(
         database.session_factory,
-        app_settings(paths),
+        settings,
         demo=demo,
         database_label=database.url,
-        pages=pages_for(access or WindowPackageAccess(paths)),
+        pages=pages_for(access, sync),
     )
+    sync.setParent(window)
+    sync.setObjectName("sync")
+    return window
+
+
+def window_sync(window: MainWindow) -> SyncController | None:
+    """The window's sync controller (made by ``build_main_window``)."""
+    from app.views.sync_controller import SyncController
+
+    return window.findChild(SyncController, "sync")
 
 
 class KeepAliveStarter(QObject):
@@ -154,6 +174,9 @@ def run_gui(
         window.show()
         keep_alive = KeepAliveStarter(database.session_factory, access, window)
         QTimer.singleShot(0, keep_alive.start)
+        sync = window_sync(window)
+        if sync is not None:
+            QTimer.singleShot(0, sync.start)
         QTimer.singleShot(0, set_aside_startup_objects)
         if os.environ.get("LEDGERBRIDGE_EXIT_AFTER_SHOW") == "1":
             # For bench/startup.py and the start-up test: say when the window is on screen, then quit.
@@ -171,6 +194,9 @@ def run_gui(
         if keep_alive is not None:
             keep_alive.stop()
         if window is not None:
+            sync = window_sync(window)
+            if sync is not None:
+                sync.shutdown()
             shut_down_screens(window)
         access.close()
         crash_handler.uninstall()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
@@ -16,6 +19,7 @@ from app.services.customers import (
     save_customer,
 )
 from app.services.errors import RuleError
+from app.services.sync_status import NOT_CONNECTED, RecordSyncState, customer_sync_states
 from app.views.record_editor import (
     Confirm,
     EditableListView,
@@ -26,6 +30,11 @@ from app.views.record_editor import (
 )
 from app.views.table_models import Column
 
+if TYPE_CHECKING:
+    from app.views.sync_controller import SyncController
+
+SYNC_ATTENTION_COLOUR = "#b00020"
+
 COLUMNS: tuple[Column[CustomerRow], ...] = (
     Column("Name", lambda r: r.name, tooltip=lambda r: r.name),
     Column("Contact", lambda r: r.contact_person),
@@ -34,6 +43,19 @@ COLUMNS: tuple[Column[CustomerRow], ...] = (
     Column("ABN", lambda r: r.abn),
     Column("Account number", lambda r: r.account_number),
 )
+
+
+def customer_columns(sync_state: Callable[[int], RecordSyncState]) -> tuple[Column[CustomerRow], ...]:
+    """The list's columns, the last saying where each customer stands with the accounting package."""
+    return (
+        *COLUMNS,
+        Column(
+            "Sync",
+            lambda r: sync_state(r.id).label,
+            tooltip=lambda r: sync_state(r.id).reason,
+            colour=lambda r: SYNC_ATTENTION_COLOUR if sync_state(r.id).standing.needs_attention else None,
+        ),
+    )
 
 
 class CustomerEditorDialog(RecordEditorDialog):
@@ -110,23 +132,50 @@ class CustomerEditorDialog(RecordEditorDialog):
 
 
 class CustomersView(EditableListView[CustomerRow]):
-    """Customers -> Customers: every customer, New customer and Edit (double-click a row to edit)."""
+    """Customers -> Customers: every customer, New customer and Edit (double-click a row to edit), and
+    where each stands with the accounting package (the Sync column, read with the list).
+
+    With the window's ``sync`` (``SyncController``): an edited customer linked to a contact is sent
+    within seconds (``sync.changed()``), and the list reads itself again after each sync.
+    """
 
     def __init__(
         self,
         session_factory: SessionFactory,
         *,
         confirm: Confirm = ask_yes_no,
+        sync: SyncController | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        self._sync_states: dict[int, RecordSyncState] = {}
+        self.sync = sync
         super().__init__(
-            "Customers", COLUMNS, session_factory, new_text="New customer…", confirm=confirm, parent=parent
+            "Customers",
+            customer_columns(self.sync_state),
+            session_factory,
+            new_text="New customer…",
+            confirm=confirm,
+            parent=parent,
         )
         fit_list(self, stretch=0, filter_hint="Filter by name, email, phone, ABN…")
+        if sync is not None:
+            sync.finished.connect(self._on_sync_finished)
+
+    def sync_state(self, customer_id: int) -> RecordSyncState:
+        return self._sync_states.get(customer_id, NOT_CONNECTED)
 
     def load(self, session: Session) -> list[CustomerRow]:
-        return list_customers(session)
+        rows = list_customers(session)
+        self._sync_states = customer_sync_states(session)
+        return rows
 
     def make_editor(self, session: Session, row: CustomerRow | None) -> CustomerEditorDialog:
         customer = session.get_one(Customer, row.id) if row is not None else None
-        return CustomerEditorDialog(self._session_factory, customer, confirm=self.confirm, parent=self)
+        editor = CustomerEditorDialog(self._session_factory, customer, confirm=self.confirm, parent=self)
+        if self.sync is not None:
+            editor.saved.connect(self.sync.changed)  # a customer linked to a contact updates it
+        return editor
+
+    def _on_sync_finished(self, _result: object) -> None:
+        if self.isVisible():
+            self.refresh()

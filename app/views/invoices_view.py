@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QWidget
 from sqlalchemy.orm import Session
 
 from app.db import SessionFactory
-from app.models import Invoice, InvoiceStatus
+from app.models import Invoice, InvoiceStatus, SyncRecordType
 from app.services.errors import RuleError
 from app.services.invoices import (
     InvoiceSummary,
@@ -22,10 +23,15 @@ from app.services.invoices import (
     write_off_bad_debt,
 )
 from app.services.money import format_money
+from app.services.sync_status import SyncStanding
 from app.views.invoice_editor import InvoiceEditorDialog
 from app.views.payment_dialog import PaymentDialog, payment_method_choices
 from app.views.record_editor import Confirm, EditableListView, ask_yes_no, screen_layout
 from app.views.table_models import Column
+
+if TYPE_CHECKING:
+    from app.views.sync_controller import SyncController
+    from app.views.sync_dialogs import SyncProgressDialog
 
 STATUS_LABELS: dict[InvoiceStatus, str] = {
     InvoiceStatus.DRAFT: "Draft",
@@ -43,6 +49,21 @@ STATUS_FILTERS: tuple[tuple[str, Callable[[InvoiceSummary], bool]], ...] = (
 )
 
 Today = Callable[[], dt.date]
+
+SYNC_ATTENTION_COLOUR = "#b00020"
+#: Where an invoice stands with the package when "Send to ... now" can do something for it.
+SENDABLE = (SyncStanding.WAITING, SyncStanding.FAILED, SyncStanding.NEEDS_REVIEW)
+
+
+def sync_column() -> Column[InvoiceSummary]:
+    """Where the invoice stands with the accounting package; the reason (the package's own, when it
+    refused) as the tip."""
+    return Column(
+        "Sync",
+        lambda r: r.sync.label,
+        tooltip=lambda r: r.sync.reason,
+        colour=lambda r: SYNC_ATTENTION_COLOUR if r.sync.standing.needs_attention else None,
+    )
 
 
 def invoice_columns(today: Today) -> tuple[Column[InvoiceSummary], ...]:
@@ -93,6 +114,7 @@ def invoice_columns(today: Today) -> tuple[Column[InvoiceSummary], ...]:
         Column("Paid", lambda r: r.paid, tooltip=paid_tooltip),
         Column("Owing", lambda r: r.owing, tooltip=owing_tooltip),
         Column("Due date", lambda r: r.due_date, tooltip=due_tooltip),
+        sync_column(),
     )
 
 
@@ -100,10 +122,14 @@ class InvoicesView(EditableListView[InvoiceSummary]):
     """Invoices -> Invoices. Newest first; double-click a row to edit it (a voided one opens read-only).
 
     Buttons (each enabled only when it applies to the selected invoice): ``new_button``, ``edit_button``,
-    ``approve_button``, ``void_button``, ``payment_button``, ``bad_debt_button``. ``status_box`` narrows
-    the list to All / Draft / Approved / Voided / Unpaid. ``message`` says what happened or why an action
-    was refused. ``confirm(title, question)`` is asked before voiding or writing off; ``today()`` dates
-    write-offs and new invoices.
+    ``approve_button``, ``void_button``, ``payment_button``, ``bad_debt_button``, ``send_button``
+    ("Send to Xero now"). ``status_box`` narrows the list to All / Draft / Approved / Voided / Unpaid.
+    ``message`` says what happened or why an action was refused. ``confirm(title, question)`` is asked
+    before voiding or writing off; ``today()`` dates write-offs and new invoices.
+
+    With the window's ``sync`` (``SyncController``): every saved change that syncs (approve, edit, void,
+    payment, write-off) is sent within seconds (``sync.changed()``), Send to Xero now sends the selected
+    invoice at once (``sync_dialog`` follows it), and the list reads itself again after each sync.
     """
 
     def __init__(
@@ -113,8 +139,11 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         *,
         confirm: Confirm = ask_yes_no,
         today: Today = dt.date.today,
+        sync: SyncController | None = None,
     ) -> None:
         self._today = today
+        self.sync = sync
+        self.sync_dialog: SyncProgressDialog | None = None
         self._all_rows: list[InvoiceSummary] = []
         super().__init__(
             "Invoices",
@@ -136,6 +165,13 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self.bad_debt_button.setToolTip(
             "Credit what is still owing as a bad debt (a credit note to the bad debt account)."
         )
+        package = sync.package_label if sync is not None else "the accounting package"
+        self.send_button = QPushButton(f"Send to {package} now")
+        self.send_button.setToolTip(
+            f"Send this invoice (with its payments and credit notes) to {package} now, without waiting "
+            "for the next sync."
+        )
+        self.send_button.setVisible(sync is not None)
         self.status_box = QComboBox()
         self.status_box.setToolTip("Show only invoices of this status")
         for label, _keep in STATUS_FILTERS:
@@ -153,6 +189,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         for button in (self.approve_button, self.void_button, self.payment_button, self.bad_debt_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        actions.addWidget(self.send_button)
         layout.insertLayout(2, actions)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # newest first
         # The customer's name takes the spare width, not the due date at the end.
@@ -167,6 +204,9 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self.void_button.clicked.connect(self._on_void_button_clicked)
         self.payment_button.clicked.connect(self._on_payment_button_clicked)
         self.bad_debt_button.clicked.connect(self._on_bad_debt_button_clicked)
+        self.send_button.clicked.connect(self._on_send_button_clicked)
+        if sync is not None:
+            sync.finished.connect(self._on_sync_finished)
         self.status_box.currentIndexChanged.connect(self._on_status_box_current_index_changed)
         # What the message says is about one invoice; once another is chosen it no longer applies.
         self.selection_changed.connect(self.message.clear_message)
@@ -183,7 +223,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
 
     def make_editor(self, session: Session, row: InvoiceSummary | None) -> InvoiceEditorDialog:
         invoice = session.get_one(Invoice, row.id) if row is not None else None
-        return InvoiceEditorDialog(
+        editor = InvoiceEditorDialog(
             self._session_factory,
             invoice_choices(session, keep=invoice),
             invoice,
@@ -191,6 +231,8 @@ class InvoicesView(EditableListView[InvoiceSummary]):
             confirm=self.confirm,
             parent=self,
         )
+        editor.saved.connect(self._changed)  # an edited approved invoice is sent again
+        return editor
 
     def update_buttons(self) -> None:
         row = self.selected()
@@ -202,6 +244,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         unpaid = row is not None and row.is_unpaid
         self.payment_button.setEnabled(unpaid)
         self.bad_debt_button.setEnabled(unpaid)
+        self.send_button.setEnabled(row is not None and row.sync.standing in SENDABLE)
 
     # -- the actions (public so a test or a menu can run them on the selected invoice)
     def approve_selected(self) -> bool:
@@ -256,6 +299,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
                 confirm=self.confirm,
                 parent=self,
             )
+        dialog.saved.connect(self._changed)
         self._open(dialog)
         return dialog
 
@@ -283,11 +327,33 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         )
         return True
 
+    def send_selected_now(self) -> SyncProgressDialog | None:
+        """Send the selected invoice (and its payments and credit notes) to the package now; a dialog
+        follows it."""
+        row = self.selected()
+        if row is None or self.sync is None:
+            return None
+        from app.sync.journal import RecordKey
+        from app.views.sync_dialogs import open_sync_progress
+
+        request = self.sync.sync_now(
+            [RecordKey(SyncRecordType.INVOICE, row.id)], label=f"invoice {row.number}"
+        )
+        if self.sync_dialog is not None:
+            self.sync_dialog.deleteLater()
+        self.sync_dialog = open_sync_progress(self.sync, request, self)
+        return self.sync_dialog
+
     # -- behaviour
     def _done(self, text: str, invoice_id: int) -> None:
         self.refresh()
         self.select_id(invoice_id)
         self.message.say(text)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.sync is not None:
+            self.sync.changed()
 
     def _refuse(self, refusal: RuleError, invoice_id: int) -> bool:
         self.refresh()  # someone may have changed it meanwhile: show it as it is now
@@ -306,6 +372,19 @@ class InvoicesView(EditableListView[InvoiceSummary]):
 
     def _on_bad_debt_button_clicked(self) -> None:
         self.write_off_selected()
+
+    def _on_send_button_clicked(self) -> None:
+        self.send_selected_now()
+
+    def _on_sync_finished(self, _result: object) -> None:
+        # Read the sync column again if the list is on screen (the window reads it when it shows it),
+        # keeping the invoice chosen (its row has changed, so the list cannot find it as it was).
+        if not self.isVisible():
+            return
+        chosen = self.selected()
+        self.refresh()
+        if chosen is not None and self.selected() is None:
+            self.select_id(chosen.id)
 
     def _on_status_box_current_index_changed(self, _index: int) -> None:
         selected = self.selected()

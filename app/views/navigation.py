@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from app.views.connection_panel import PackageAccess
+    from app.views.sync_controller import SyncController
 
 SessionFactory = Callable[[], Session]
 
@@ -62,10 +63,10 @@ def _materials(session_factory: SessionFactory) -> QWidget:
     return MaterialsView(session_factory)
 
 
-def _customers(session_factory: SessionFactory) -> QWidget:
+def _customers(session_factory: SessionFactory, sync: SyncController | None = None) -> QWidget:
     from app.views.customers_view import CustomersView
 
-    return CustomersView(session_factory)
+    return CustomersView(session_factory, sync=sync)
 
 
 def _customer_import_export(
@@ -85,10 +86,10 @@ def _jobs(session_factory: SessionFactory) -> QWidget:
     return JobsView(session_factory)
 
 
-def _invoices(session_factory: SessionFactory) -> QWidget:
+def _invoices(session_factory: SessionFactory, sync: SyncController | None = None) -> QWidget:
     from app.views.invoices_view import InvoicesView
 
-    return InvoicesView(session_factory)
+    return InvoicesView(session_factory, sync=sync)
 
 
 def _supplier_invoices(session_factory: SessionFactory) -> QWidget:
@@ -103,10 +104,10 @@ def _purchase_orders(session_factory: SessionFactory) -> QWidget:
     return PurchaseOrdersView(session_factory)
 
 
-def _sync_log(session_factory: SessionFactory) -> QWidget:
+def _sync_log(session_factory: SessionFactory, sync: SyncController | None = None) -> QWidget:
     from app.views.sync_log_view import SyncLogView
 
-    return SyncLogView(session_factory)
+    return SyncLogView(session_factory, sync=sync)
 
 
 PAGES: tuple[Page, ...] = (
@@ -125,9 +126,12 @@ PAGES: tuple[Page, ...] = (
 )
 
 
-def pages_for(access: Callable[[], PackageAccess]) -> tuple[Page, ...]:
+def pages_for(
+    access: Callable[[], PackageAccess], sync: SyncController | None = None
+) -> tuple[Page, ...]:
     """The pages, with Accounts Integration and Customers -> Import/Export reaching the accounting packages
-    through ``access()`` (the window's one ``PackageAccess``, made when first asked for)."""
+    through ``access()`` (the window's one ``PackageAccess``, made when first asked for), and the screens
+    that sync (Sync Log, Invoices, Customers) through the window's ``sync`` controller."""
 
     def accounts_integration(session_factory: SessionFactory) -> QWidget:
         return _accounts_integration(session_factory, access)
@@ -135,8 +139,20 @@ def pages_for(access: Callable[[], PackageAccess]) -> tuple[Page, ...]:
     def customer_import_export(session_factory: SessionFactory) -> QWidget:
         return _customer_import_export(session_factory, access)
 
+    def customers(session_factory: SessionFactory) -> QWidget:
+        return _customers(session_factory, sync)
+
+    def invoices(session_factory: SessionFactory) -> QWidget:
+        return _invoices(session_factory, sync)
+
+    def sync_log(session_factory: SessionFactory) -> QWidget:
+        return _sync_log(session_factory, sync)
+
     wired: dict[Callable[[SessionFactory], QWidget], Callable[[SessionFactory], QWidget]] = {
         _accounts_integration: accounts_integration,
         _customer_import_export: customer_import_export,
+        _customers: customers,
+        _invoices: invoices,
+        _sync_log: sync_log,
     }
     return tuple(replace(page, build=wired[page.build]) if page.build in wired else page for page in PAGES)

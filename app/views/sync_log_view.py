@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QWidget
 
@@ -14,6 +15,10 @@ from app.services.sync_log import SyncLogFilter, SyncLogRow, export_sync_log_csv
 from app.views.record_editor import ScreenMessage, fit_list, screen_layout, screen_note
 from app.views.record_list import RecordListView
 from app.views.table_models import Column
+
+if TYPE_CHECKING:
+    from app.views.sync_controller import SyncController
+    from app.views.sync_dialogs import SyncPreviewDialog, SyncProgressPanel
 
 #: Asks where to save the CSV; None when the person cancels. Injected so tests never block on a dialog.
 ChooseExportPath = Callable[[], Path | None]
@@ -56,14 +61,20 @@ def _combo(first: str, items: list[tuple[str, object]]) -> QComboBox:
 
 class SyncLogView(RecordListView[SyncLogRow]):
     """The Sync Log. Filters: ``type_box``, ``direction_box``, ``outcome_box``, ``period_box``,
-    ``attention_check`` (failures not yet fixed). Buttons: ``retry_button``, ``export_button``,
-    ``refresh_button``. ``message`` says what happened. ``retry`` is None until a package is connected.
+    ``attention_check`` (failures not yet fixed). Buttons: ``sync_button`` (Sync now), ``preview_button``,
+    ``retry_button``, ``export_button``, ``refresh_button``. ``message`` says what happened. ``retry`` is
+    None until a package is connected.
+
+    With the window's ``sync`` (``SyncController``): Sync now, Preview next sync and Retry run through
+    it, ``progress_panel`` (a ``SyncProgressPanel``) shows the sync running or the last one, and the log
+    reads itself again after each sync. ``preview_dialog`` is the last preview shown.
     """
 
     def __init__(
         self,
         session_factory: SessionFactory,
         *,
+        sync: SyncController | None = None,
         retry: Retry | None = None,
         choose_export_path: ChooseExportPath = ask_export_path,
         today: Callable[[], dt.date] = dt.date.today,
@@ -71,7 +82,10 @@ class SyncLogView(RecordListView[SyncLogRow]):
     ) -> None:
         super().__init__("Sync Log", COLUMNS, parent)
         self._session_factory = session_factory
-        self._retry = retry
+        self.sync = sync
+        self._retry = retry if retry is not None or sync is None else sync.retry
+        self.progress_panel: SyncProgressPanel | None = None
+        self.preview_dialog: SyncPreviewDialog | None = None
         self._choose_export_path = choose_export_path
         self._today = today
         self.type_box = _combo("All records", [(t.label, t) for t in SyncRecordType])
@@ -86,6 +100,12 @@ class SyncLogView(RecordListView[SyncLogRow]):
             widget.currentIndexChanged.connect(self.refresh)
         self.add_filter_widget(self.attention_check)
         self.attention_check.toggled.connect(self.refresh)
+        self.sync_button = self.add_button(
+            "Sync now", tooltip="Check for payments, then send everything waiting, now"
+        )
+        self.preview_button = self.add_button(
+            "Preview next sync…", tooltip="See what the next sync would send, without sending anything"
+        )
         self.retry_button = self.add_button("Retry", tooltip="Send the selected record to the package again")
         self.export_button = self.add_button("Export CSV…", tooltip="Save the rows shown to a CSV file")
         self.refresh_button = self.add_button("Refresh")
@@ -100,7 +120,19 @@ class SyncLogView(RecordListView[SyncLogRow]):
             ),
         )
         layout.insertWidget(3, self.message)
+        if sync is not None:
+            from app.views.sync_dialogs import SyncProgressPanel
+
+            self.progress_panel = SyncProgressPanel(sync)
+            layout.insertWidget(2, self.progress_panel)
+            sync.finished.connect(self._on_sync_finished)
+            sync.busy_changed.connect(self._on_sync_busy_changed)
+            sync.preview_finished.connect(self._on_sync_preview_finished)
+        else:
+            self.sync_button.setToolTip("Connect to your accounting package (Accounts Integration) first.")
         fit_list(self, stretch=6, filter_hint="Filter by record or message…")
+        self.sync_button.clicked.connect(self._on_sync_button_clicked)
+        self.preview_button.clicked.connect(self._on_preview_button_clicked)
         self.retry_button.clicked.connect(self._on_retry_button_clicked)
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.refresh_button.clicked.connect(self.refresh)
@@ -133,15 +165,67 @@ class SyncLogView(RecordListView[SyncLogRow]):
             self.count_label.setText("Nothing yet")
         self._update_buttons()
 
+    def sync_now(self) -> bool:
+        """Sync now: check for payments, then send everything waiting (progress in the panel)."""
+        if self.sync is None:
+            return False
+        self.message.clear_message()
+        self.sync.sync_now()
+        if self.sync.pending is not None:
+            self.message.say("Sync now starts as soon as the sync running now has finished.")
+        return True
+
+    def preview(self) -> bool:
+        """Work out what the next sync would send (in the background); the dialog opens when ready."""
+        if self.sync is None or self.sync.preview() is None:
+            return False
+        self.preview_button.setEnabled(False)
+        self.message.say("Working out what the next sync would send…")
+        return True
+
     # -- behaviour
     def _update_buttons(self) -> None:
         row = self.selected()
+        self.sync_button.setEnabled(self.sync is not None and not self.sync.running)
+        self.preview_button.setEnabled(
+            self.sync is not None and not (self.sync.preview_task and self.sync.preview_task.running)
+        )
         self.retry_button.setEnabled(self._retry is not None and row is not None and row.can_retry)
         if self._retry is None:
             self.retry_button.setToolTip(
                 "Connect to your accounting package (Accounts Integration) to retry."
             )
         self.export_button.setEnabled(self.proxy.rowCount() > 0)
+
+    def _on_sync_button_clicked(self) -> None:
+        self.sync_now()
+
+    def _on_preview_button_clicked(self) -> None:
+        self.preview()
+
+    def _on_sync_busy_changed(self, _busy: bool) -> None:
+        self._update_buttons()
+
+    def _on_sync_finished(self, _result: object) -> None:
+        # The log of a big sync is thousands of rows: read it now only if it is on screen (the window
+        # reads a screen again each time it shows it).
+        if self.isVisible():
+            self.refresh()
+
+    def _on_sync_preview_finished(self, result: object) -> None:
+        from app.sync.summary import SyncPlan
+        from app.views.sync_dialogs import SyncPreviewDialog
+
+        self._update_buttons()
+        if not isinstance(result, SyncPlan):
+            self.message.refuse(f"The preview could not be worked out: {result}")
+            return
+        self.message.clear_message()
+        if self.preview_dialog is not None:
+            self.preview_dialog.deleteLater()
+        self.preview_dialog = SyncPreviewDialog(result, self, can_sync=self.sync is not None)
+        self.preview_dialog.sync_requested.connect(self.sync_now)
+        self.preview_dialog.open()
 
     def _on_retry_button_clicked(self) -> None:
         row = self.selected()
