@@ -433,12 +433,13 @@ def gui_stall(args: argparse.Namespace, home: Path, *, freeze: bool = False) -> 
             else:
                 pauses.append(((time.perf_counter() - gc_started[0]) * 1000, info["generation"]))
 
-        gc.callbacks.append(gc_timer)
         if freeze:
             # Everything alive after start-up (modules, Qt wrappers, mappers) leaves the collector's view,
             # so a full collection on the worker's thread has little to walk while it holds the GIL.
             gc.collect()
             gc.freeze()
+        gc.callbacks.append(gc_timer)
+        last[0] = clock.elapsed()
         heartbeat.start()
         started = time.perf_counter()
         task.start()

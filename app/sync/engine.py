@@ -949,6 +949,7 @@ class SyncEngine:
                     )
                 )
             contacts = self._contacts_for_customers(run, customer_ids)
+            run.progress(f"Sending {len(creates)} new invoice(s)")
             for chunk in _chunks(creates, run.batch_size):
                 self._send_invoice_batch(run, chunk, contacts, create=True)
         # Read again: a look-up above may have linked an invoice at an older revision (edited or voided
@@ -959,8 +960,17 @@ class SyncEngine:
         voids = [item for item in due if item.step is Step.VOID]
         if updates:
             run.progress(f"Updating {len(updates)} edited invoice(s)")
+            with self.session_factory() as session:
+                customer_ids = set(
+                    session.scalars(
+                        select(Invoice.customer_id).where(Invoice.id.in_([i.key.local_id for i in updates]))
+                    )
+                )
+            # Linked already, unless the invoice was moved to another customer since it was sent.
+            contacts = self._contacts_for_customers(run, customer_ids)
+            run.progress(f"Updating {len(updates)} edited invoice(s)")
             for chunk in _chunks(updates, run.batch_size):
-                self._send_invoice_batch(run, chunk, {}, create=False)
+                self._send_invoice_batch(run, chunk, contacts, create=False)
         if voids:
             run.progress(f"Voiding {len(voids)} invoice(s)")
             planned = [
@@ -1016,11 +1026,6 @@ class SyncEngine:
                 inv.id: inv for inv in session.scalars(self._invoice_query().where(Invoice.id.in_(ids)))
             }
             links = links_by_key(session, run.scope, [item.key for item in chunk])
-            customer_links = links_by_key(
-                session,
-                run.scope,
-                [RecordKey(SyncRecordType.CUSTOMER, inv.customer_id) for inv in invoices.values()],
-            )
             for item in chunk:
                 invoice = invoices.get(item.key.local_id)
                 if invoice is None:
@@ -1041,21 +1046,11 @@ class SyncEngine:
                             )
                         )
                     continue
-                if create:
-                    contact = contacts.get(invoice.customer_id)
-                    if not isinstance(contact, RemoteRef):
-                        failures.append((item, contact or "The customer's contact is not ready yet."))
-                        continue
-                    ref = None
-                else:
-                    customer_link = customer_links.get(
-                        RecordKey(SyncRecordType.CUSTOMER, invoice.customer_id)
-                    )
-                    if customer_link is None or not customer_link.remote_id:
-                        failures.append((item, "The customer is no longer linked to a contact."))
-                        continue
-                    contact = RemoteRef(customer_link.remote_id)
-                    ref = RemoteRef(item.remote_id or "")
+                contact = contacts.get(invoice.customer_id)
+                if not isinstance(contact, RemoteRef):
+                    failures.append((item, contact or "The customer's contact is not ready yet."))
+                    continue
+                ref = None if create else RemoteRef(item.remote_id or "")
                 detail = detail_of(link.detail if link is not None else None)
                 try:
                     mapped = map_invoice(

@@ -94,6 +94,16 @@ _REWORDED: tuple[tuple[re.Pattern[str], str], ...] = (
         "Xero only takes payments on approved invoices, and this one is not approved (or is voided) there.",
     ),
     (
+        re.compile(r"invoice you are trying to allocate to has already been paid off", re.IGNORECASE),
+        "Xero shows the invoice as paid already, so the credit cannot be applied to it. Check the payments "
+        "on the invoice in Xero; the credit is tried again at each sync.",
+    ),
+    (
+        re.compile(r"cannot be allocated as amount is greater than amount outstanding", re.IGNORECASE),
+        "Xero says the invoice owes less than this credit (a payment may be recorded there). Check the "
+        "invoice in Xero; the credit is tried again at each sync.",
+    ),
+    (
         re.compile(r"Item code '([^']*)' is not valid", re.IGNORECASE),
         "Xero has no item with code {0}. Turn 'Push Invoice Lines as Items' off and on again, or create "
         "the item in Xero.",

@@ -155,3 +155,33 @@ def test_the_engine_runs_alike_on_sqlite_and_postgresql(
         held = xero_holds.invoice(business.number(invoice_id))
         assert money(held["Total"]) == business.get(Invoice, invoice_id).total
     assert books.sync().nothing_to_do
+
+
+def test_an_invoice_moved_to_another_customer_is_updated_to_that_customers_contact(
+    books: Books, business: Business, xero_holds: XeroHolds
+) -> None:
+    first = business.customer("Wrong Customer Pty Ltd")
+    second = business.customer("Right Customer Pty Ltd")
+    invoice_id = business.invoice(first)
+    books.sync()
+
+    with books.factory() as session, session.begin():
+        invoice = session.get(Invoice, invoice_id)
+        assert invoice is not None
+        gst = session.scalars(select(TaxRate).where(TaxRate.name == "GST 10%")).one()
+        update_invoice(
+            session,
+            invoice,
+            InvoiceDraft(
+                customer_id=second,
+                date=invoice.date,
+                due_date=invoice.due_date,
+                lines=[LineDraft("Labour", Decimal(2), Decimal("110.00"), gst)],
+            ),
+        )
+    summary = books.sync()
+
+    assert summary.exit_code == 0, summary.lines()
+    held = xero_holds.invoice(business.number(invoice_id))
+    assert held["Contact"]["Name"] == "Right Customer Pty Ltd"
+    assert len(xero_holds.invoices(business.number(invoice_id))) == 1
