@@ -9,6 +9,7 @@ Every request LedgerBridge sends is checked against Xero's OpenAPI contract (``C
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import pytest
 import requests
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest
+from requests.adapters import HTTPAdapter
 from sqlalchemy import select
 
 from app.config import AppPaths, xero_settings
@@ -96,6 +98,7 @@ def sandbox(seeded_state: Path, tmp_path: Path) -> Iterator[SandboxServer]:
 # -- every request checked against Xero's contract ---------------------------------------------------------
 
 _CONTRACT_BASE = "http://xero.contract/xero/api/api.xro/2.0"
+_GUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +109,8 @@ def contract() -> OpenAPI:
 
 @dataclass
 class ContractRequests:
-    """A response hook that validates each Accounting API request LedgerBridge sends (openapi-core)."""
+    """Validates each Accounting API request LedgerBridge sends against the contract (openapi-core), as it
+    leaves: also the ones whose answer never comes back (a dropped connection, a timeout)."""
 
     openapi: OpenAPI
     api_base: str
@@ -114,11 +118,10 @@ class ContractRequests:
     problems: list[str] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
-    def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-        request = response.request
+    def check(self, request: requests.PreparedRequest) -> None:
         url = str(request.url)
         if not url.startswith(self.api_base):
-            return response  # the identity server (token refresh) has its own contract
+            return  # the identity server (token refresh, /connections) has its own contract
         copy = request.copy()
         parts = urlsplit(url)
         contract = urlsplit(_CONTRACT_BASE)
@@ -132,8 +135,20 @@ class ContractRequests:
                 self.problems.append(f"{request.method} {parts.path}: {exc}")
         self.checked += 1
         path = parts.path[len(urlsplit(self.api_base).path) :]
-        self.seen.add(f"{request.method} {path.split('/')[1] if '/' in path else path}")
-        return response
+        template = "/".join("{id}" if _GUID.match(part) else part for part in path.split("/"))
+        self.seen.add(f"{request.method} {template}")
+
+
+class _CheckingAdapter(HTTPAdapter):
+    """The session's transport, checking each request against the contract before it is sent."""
+
+    def __init__(self, checker: ContractRequests) -> None:
+        super().__init__()
+        self.checker = checker
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.checker.check(request)
+        return super().send(request, *args, **kwargs)
 
 
 # -- a connected database ----------------------------------------------------------------------------------
@@ -214,7 +229,7 @@ def connect_books(
         timeout=(5.0, 5.0),
     )
     checker = ContractRequests(contract, settings.endpoints.api)
-    provider.http.session.hooks["response"].append(checker)
+    provider.http.session.mount("http://", _CheckingAdapter(checker))
     return provider, info, checker
 
 
