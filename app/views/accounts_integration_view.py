@@ -16,7 +16,7 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -70,6 +70,10 @@ from app.views.connection_panel import (
 )
 from app.views.record_editor import ChoiceBox, Confirm, ScreenMessage, ask_yes_no, screen_note
 from app.views.workers import BackgroundTask
+
+if TYPE_CHECKING:
+    from app.views.sync_controller import SyncController
+    from app.views.sync_dialogs import SyncProgressDialog
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +165,7 @@ class AccountsIntegrationView(QWidget):
     ``lines_as_items_check``, ``work_undertaken_check``, ``relax_check``, ``payment_method_box``,
     ``pickers`` (an ``AccountPicker`` per role); ``snapshot`` (what is saved), ``refresh_task``.
     ``confirm`` (yes/no), ``ask_import`` and ``import_customers`` may be replaced (tests).
+    ``sync_button`` (Sync now, through the window's ``sync`` controller; ``sync_dialog`` follows it).
     """
 
     saved = Signal()
@@ -174,11 +179,14 @@ class AccountsIntegrationView(QWidget):
         ask_import: AskImport | None = None,
         open_address: OpenAddress = open_in_browser,
         choose_organisation: ChooseOrganisation | None = None,
+        sync: SyncController | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._session_factory = session_factory
         self.access = access
+        self.sync = sync
+        self.sync_dialog: SyncProgressDialog | None = None
         self.confirm = confirm
         self.ask_import = ask_import or ask_import_now(self)
         self.import_customers: Callable[[], None] = self._import_customers
@@ -213,6 +221,9 @@ class AccountsIntegrationView(QWidget):
         self.suggest_button.setToolTip(
             "Fill the empty dropdowns with the obvious accounts, for you to review"
         )
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setToolTip("Check for payments, then send everything waiting, now")
+        self.sync_button.setVisible(sync is not None)
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(180)
         self.progress_bar.setTextVisible(False)
@@ -228,6 +239,7 @@ class AccountsIntegrationView(QWidget):
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.cancel_refresh_button)
         bar.addWidget(self.suggest_button)
+        bar.addWidget(self.sync_button)
         bar.addWidget(self.progress_bar)
         bar.addStretch(1)
         bar.addWidget(self.unsaved_label)
@@ -343,6 +355,7 @@ class AccountsIntegrationView(QWidget):
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         self.cancel_refresh_button.clicked.connect(self._on_cancel_refresh_button_clicked)
         self.suggest_button.clicked.connect(self._on_suggest_button_clicked)
+        self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.save_button.clicked.connect(self._on_save_button_clicked)
         self.discard_button.clicked.connect(self._on_discard_button_clicked)
         self.relax_check.toggled.connect(self._on_relax_check_toggled)
@@ -616,6 +629,12 @@ class AccountsIntegrationView(QWidget):
             "" if connected else "Connect first: the chart of accounts comes from your accounting package."
         )
         self.cancel_refresh_button.setVisible(refreshing)
+        self.sync_button.setEnabled(connected and not dirty)
+        self.sync_button.setToolTip(
+            "Save or discard your changes first: a sync uses the saved settings."
+            if dirty
+            else "Check for payments, then send everything waiting, now"
+        )
         self.suggest_button.setEnabled(not self.snapshot.chart.empty and not refreshing)
         for picker in self.pickers.values():
             picker.setEnabled(not refreshing)
@@ -707,6 +726,15 @@ class AccountsIntegrationView(QWidget):
 
     def _on_suggest_button_clicked(self) -> None:
         self.suggest()
+
+    def _on_sync_button_clicked(self) -> None:
+        if self.sync is None:
+            return
+        from app.views.sync_dialogs import open_sync_progress
+
+        if self.sync_dialog is not None:
+            self.sync_dialog.deleteLater()
+        self.sync_dialog = open_sync_progress(self.sync, self.sync.sync_now(), self)
 
     def _on_save_button_clicked(self) -> None:
         self.save()

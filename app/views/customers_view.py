@@ -20,6 +20,7 @@ from app.services.customers import (
 )
 from app.services.errors import RuleError
 from app.services.sync_status import NOT_CONNECTED, RecordSyncState, customer_sync_states
+from app.views.list_loading import ListReloader
 from app.views.record_editor import (
     Confirm,
     EditableListView,
@@ -158,6 +159,9 @@ class CustomersView(EditableListView[CustomerRow]):
             parent=parent,
         )
         fit_list(self, stretch=0, filter_hint="Filter by name, email, phone, ABN…")
+        self.reloader: ListReloader[tuple[list[CustomerRow], dict[int, RecordSyncState]]] = ListReloader(
+            self._show_reloaded, self
+        )
         if sync is not None:
             sync.finished.connect(self._on_sync_finished)
 
@@ -176,6 +180,23 @@ class CustomersView(EditableListView[CustomerRow]):
             editor.saved.connect(self.sync.changed)  # a customer linked to a contact updates it
         return editor
 
+    def shutdown(self) -> None:
+        """Wait for a read under way (the window is closing)."""
+        self.reloader.wait()
+
     def _on_sync_finished(self, _result: object) -> None:
-        if self.isVisible():
-            self.refresh()
+        # Read the list again (its Sync column) on a worker, if it is on screen.
+        if not self.isVisible():
+            return
+        session_factory = self._session_factory
+
+        def read() -> tuple[list[CustomerRow], dict[int, RecordSyncState]]:
+            with session_factory() as session:
+                return list_customers(session), customer_sync_states(session)
+
+        self.reloader.reload(read)
+
+    def _show_reloaded(self, loaded: tuple[list[CustomerRow], dict[int, RecordSyncState]]) -> None:
+        rows, self._sync_states = loaded
+        self.set_rows(rows)
+        self.update_buttons()

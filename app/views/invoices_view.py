@@ -25,6 +25,7 @@ from app.services.invoices import (
 from app.services.money import format_money
 from app.services.sync_status import SyncStanding
 from app.views.invoice_editor import InvoiceEditorDialog
+from app.views.list_loading import ListReloader, keep_query_order
 from app.views.payment_dialog import PaymentDialog, payment_method_choices
 from app.views.record_editor import Confirm, EditableListView, ask_yes_no, screen_layout
 from app.views.table_models import Column
@@ -191,7 +192,9 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         actions.addStretch(1)
         actions.addWidget(self.send_button)
         layout.insertLayout(2, actions)
-        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # newest first
+        # Newest first: the order the list's query reads (not sorted again at each read; a heading sorts).
+        keep_query_order(self, 1, Qt.SortOrder.DescendingOrder)
+        self.reloader: ListReloader[list[InvoiceSummary]] = ListReloader(self._show_reloaded, self)
         # The customer's name takes the spare width, not the due date at the end.
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
@@ -376,13 +379,28 @@ class InvoicesView(EditableListView[InvoiceSummary]):
     def _on_send_button_clicked(self) -> None:
         self.send_selected_now()
 
+    def shutdown(self) -> None:
+        """Wait for a read under way (the window is closing)."""
+        self.reloader.wait()
+
     def _on_sync_finished(self, _result: object) -> None:
-        # Read the sync column again if the list is on screen (the window reads it when it shows it),
-        # keeping the invoice chosen (its row has changed, so the list cannot find it as it was).
+        # Read the list again (its Sync column) if it is on screen, on a worker: thousands of invoices are
+        # no read for the GUI thread. The window reads it anyway each time it shows it.
         if not self.isVisible():
             return
+        session_factory = self._session_factory
+
+        def read() -> list[InvoiceSummary]:
+            with session_factory() as session:
+                return invoice_summaries(session)
+
+        self.reloader.reload(read)
+
+    def _show_reloaded(self, rows: list[InvoiceSummary]) -> None:
+        # Keep the invoice chosen (its row has changed, so the list cannot find it as it was).
         chosen = self.selected()
-        self.refresh()
+        self.set_rows(rows)
+        self.update_buttons()
         if chosen is not None and self.selected() is None:
             self.select_id(chosen.id)
 

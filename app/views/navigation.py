@@ -29,14 +29,18 @@ class Page:
 
 
 def _accounts_integration(
-    session_factory: SessionFactory, access: Callable[[], PackageAccess] | None = None
+    session_factory: SessionFactory,
+    access: Callable[[], PackageAccess] | None = None,
+    sync: SyncController | None = None,
 ) -> QWidget:
     from app.config import AppPaths
     from app.views.accounts_integration_view import AccountsIntegrationView
     from app.views.connection_panel import PackageAccess
 
     # Without the window's own access (pages_for), the real packages with the usual folders.
-    return AccountsIntegrationView(session_factory, access() if access else PackageAccess(AppPaths.default()))
+    return AccountsIntegrationView(
+        session_factory, access() if access else PackageAccess(AppPaths.default()), sync=sync
+    )
 
 
 def _auto_numbering(session_factory: SessionFactory) -> QWidget:
@@ -131,10 +135,11 @@ def pages_for(
 ) -> tuple[Page, ...]:
     """The pages, with Accounts Integration and Customers -> Import/Export reaching the accounting packages
     through ``access()`` (the window's one ``PackageAccess``, made when first asked for), and the screens
-    that sync (Sync Log, Invoices, Customers) through the window's ``sync`` controller."""
+    that sync (Accounts Integration, Sync Log, Invoices, Customers) through the window's ``sync``
+    controller."""
 
     def accounts_integration(session_factory: SessionFactory) -> QWidget:
-        return _accounts_integration(session_factory, access)
+        return _accounts_integration(session_factory, access, sync)
 
     def customer_import_export(session_factory: SessionFactory) -> QWidget:
         return _customer_import_export(session_factory, access)

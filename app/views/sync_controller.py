@@ -465,7 +465,11 @@ class SyncController(QObject):
         finished, outcome = self.current, self._outcome
         self._outcome = None
         self.task = None
-        self.last_finished_at = self._now()
+        # An automatic sync that found nothing to do (nothing due, or not connected) reached nothing: the
+        # last sync shown stays the last real one.
+        idle = isinstance(outcome, _Ran) and not outcome.summary.run_id
+        if not (idle and finished is not None and finished.automatic):
+            self.last_finished_at = self._now()
         if finished is not None and finished.kind is not SyncKind.RECORDS:
             # What was due when it started has been tried: sent, or failed and still due (the Sync Log
             # says why), or left because the sync could not run. Either way the next try is the next
@@ -475,7 +479,8 @@ class SyncController(QObject):
                 self._now(), pulled=finished.kind is SyncKind.FULL, started=self._current_started_at
             )
         if isinstance(outcome, _Ran):
-            self.last_summary, self.last_error = outcome.summary, None
+            if not (idle and finished is not None and finished.automatic):
+                self.last_summary, self.last_error = outcome.summary, None
             if outcome.summary.run_id:
                 self.package_label = outcome.summary.package_label
             self._note_allowance(outcome)

@@ -57,6 +57,19 @@ def result_lines(result: object) -> tuple[list[str], bool]:
     return [f"Could not sync: {result}"], True
 
 
+def result_heading(result: object) -> str:
+    """How a finished sync went, in a few words."""
+    from app.sync.summary import SyncSummary
+
+    if not isinstance(result, SyncSummary) or result.problem is not None:
+        return "Could not sync"
+    if result.stopped is not None:
+        return "Sync stopped part-way"
+    if result.exit_code != 0:
+        return "Sync finished; some items need attention"
+    return "Sync finished"
+
+
 def _clock(moment: dt.datetime) -> str:
     return f"{moment.astimezone():%H:%M}"
 
@@ -90,7 +103,7 @@ class SyncProgressPanel(QFrame):
         self.heading.setObjectName("syncHeading")
         self.progress_bar = QProgressBar()
         self.progress_bar.setTextVisible(False)
-        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setFixedWidth(220)
         self.progress_bar.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop after the step in progress; what was sent is kept")
@@ -299,7 +312,7 @@ class SyncProgressDialog(QDialog):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(1)
         self.progress_bar.hide()
-        self.heading.setText("Sync finished" if not attention else "Sync finished - see below")
+        self.heading.setText(result_heading(result))
         self.status_label.hide()
         self.result_label.setText("\n".join(lines))
         self.result_label.setStyleSheet(f"color: {PROBLEM_COLOUR};" if attention else "")
@@ -369,8 +382,20 @@ PLAN_COLUMNS: tuple[Column[PlannedChange], ...] = (
 )
 
 
+#: How the headline names each kind of change (one, many), in the order it lists them.
+_ACTION_WORDS: dict[str, tuple[str, str]] = {
+    "Create": ("new record", "new records"),
+    "Update": ("update", "updates"),
+    "Update contact": ("contact update", "contact updates"),
+    "Void": ("void", "voids"),
+    "Record payment": ("payment", "payments"),
+    "Delete payment": ("payment deletion", "payment deletions"),
+    "Allocate credit": ("credit allocation", "credit allocations"),
+}
+
+
 def plan_headline(plan: SyncPlan) -> str:
-    """One sentence: how many of each change, and their totals."""
+    """One sentence: how many of each kind of change, with their totals."""
     if not plan.changes:
         return f"Nothing would be sent to {plan.package_label}: everything is up to date."
     counts: dict[str, int] = defaultdict(int)
@@ -379,10 +404,13 @@ def plan_headline(plan: SyncPlan) -> str:
         counts[change.action] += 1
         if change.total is not None:
             totals[change.action] += change.total
+    order = list(_ACTION_WORDS)
     parts = []
-    for action, count in counts.items():
+    for action in sorted(counts, key=lambda a: order.index(a) if a in order else len(order)):
+        count = counts[action]
+        one, many = _ACTION_WORDS.get(action, (action.lower(), action.lower()))
         money = f" ({format_money(totals[action])})" if action in totals else ""
-        parts.append(f"{action.lower()} {count:,}{money}")
+        parts.append(f"{count:,} {one if count == 1 else many}{money}")
     total = len(plan.changes)
     return (
         f"The next sync would send {total:,} change{'s' if total != 1 else ''} to {plan.package_label}: "

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QWidget
 
 from app.db import SessionFactory
 from app.models import SyncDirection, SyncOutcome, SyncRecordType
 from app.services.sync_log import SyncLogFilter, SyncLogRow, export_sync_log_csv, sync_log
+from app.views.list_loading import ListReloader, keep_query_order
 from app.views.record_editor import ScreenMessage, fit_list, screen_layout, screen_note
 from app.views.record_list import RecordListView
 from app.views.table_models import Column
@@ -131,6 +133,9 @@ class SyncLogView(RecordListView[SyncLogRow]):
         else:
             self.sync_button.setToolTip("Connect to your accounting package (Accounts Integration) first.")
         fit_list(self, stretch=6, filter_hint="Filter by record or message…")
+        # Newest first, as the note says: the order the log's query reads (not sorted again at each read).
+        keep_query_order(self, 0, Qt.SortOrder.DescendingOrder)
+        self.reloader: ListReloader[list[SyncLogRow]] = ListReloader(self._show_rows, self)
         self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.preview_button.clicked.connect(self._on_preview_button_clicked)
         self.retry_button.clicked.connect(self._on_retry_button_clicked)
@@ -160,7 +165,17 @@ class SyncLogView(RecordListView[SyncLogRow]):
     def refresh(self) -> None:
         with self._session_factory() as session:
             rows = sync_log(session, self.criteria())
+        self._show_rows(rows)
+
+    def shutdown(self) -> None:
+        """Wait for a read under way (the window is closing)."""
+        self.reloader.wait()
+
+    def _show_rows(self, rows: list[SyncLogRow]) -> None:
         self.set_rows(rows)
+        # The record and action of newer rows may be longer than the first ones the columns were sized by.
+        for column in (1, 4):
+            self.table.resizeColumnToContents(column)
         if not rows and self.model.rowCount() == 0:
             self.count_label.setText("Nothing yet")
         self._update_buttons()
@@ -207,10 +222,17 @@ class SyncLogView(RecordListView[SyncLogRow]):
         self._update_buttons()
 
     def _on_sync_finished(self, _result: object) -> None:
-        # The log of a big sync is thousands of rows: read it now only if it is on screen (the window
-        # reads a screen again each time it shows it).
-        if self.isVisible():
-            self.refresh()
+        # The log of a big sync is thousands of rows: read it on a worker, and only if it is on screen
+        # (the window reads a screen again each time it shows it).
+        if not self.isVisible():
+            return
+        criteria, session_factory = self.criteria(), self._session_factory
+
+        def read() -> list[SyncLogRow]:
+            with session_factory() as session:
+                return sync_log(session, criteria)
+
+        self.reloader.reload(read)
 
     def _on_sync_preview_finished(self, result: object) -> None:
         from app.sync.summary import SyncPlan

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from app.config import AppPaths
 from app.integrations.sandbox.faults import Fault, FaultKind
 from app.integrations.sandbox.rate_limits import RateLimits as SandboxLimits
 from app.models import (
@@ -40,6 +41,9 @@ from app.sync.engine import SyncOptions
 from app.sync.outbox import in_flight
 from app.sync.schedule import SyncSchedule
 from app.sync.summary import SyncSummary
+from app.views.accounts_integration_view import AccountsIntegrationView
+from app.views.connection_panel import PackageAccess
+from app.views.customers_view import CustomersView
 from app.views.invoices_view import InvoicesView
 from app.views.sync_controller import SyncController
 from app.views.sync_dialogs import SyncPreviewDialog, SyncProgressDialog, open_sync_progress
@@ -147,6 +151,7 @@ def test_sync_now_runs_in_the_background_with_progress_while_the_gui_keeps_worki
         assert view.progress_panel.heading.text() == "Syncing with Xero"
 
     summary = blocker.args[0]
+    qtbot.waitUntil(lambda: not view.reloader.running)  # the log reads itself again on a worker
     assert isinstance(summary, SyncSummary), summary
     assert summary.exit_code == 0, summary.lines()
     assert summary.sent[SyncRecordType.INVOICE] == 40 and summary.sent[SyncRecordType.CUSTOMER] == 4
@@ -164,6 +169,12 @@ def test_sync_now_runs_in_the_background_with_progress_while_the_gui_keeps_worki
     assert "Sent to Xero: 4 customers, 40 invoices." in view.progress_panel.status_label.text()
     records = [view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())]
     assert sum(1 for r in records if r.startswith("Invoice ")) == 40
+    # Newest first as read; a heading sorts by its column, and When (newest first) again restores that.
+    header = view.table.horizontalHeader()
+    header.setSortIndicator(1, Qt.SortOrder.AscendingOrder)
+    assert view.proxy.index(0, 1).data().startswith("Customer Bulk Customer 000")
+    header.setSortIndicator(0, Qt.SortOrder.DescendingOrder)
+    assert [view.proxy.index(r, 1).data() for r in range(view.proxy.rowCount())] == records
 
 
 def test_cancel_stops_cleanly_and_a_later_sync_sends_the_rest_exactly_once(
@@ -254,6 +265,7 @@ def test_the_sync_log_shows_xeros_refusal_and_retry_sends_it_once_fixed(
     log.sync_now()
     summary = finish(qtbot, controller)
     assert isinstance(summary, SyncSummary) and summary.failed[SyncRecordType.INVOICE] == 1
+    qtbot.waitUntil(lambda: not log.reloader.running)
 
     # The log (read again after the sync) shows the failure in Xero's words, made plain.
     row = next(r for r in range(log.proxy.rowCount()) if number in log.proxy.index(r, 1).data())
@@ -279,6 +291,7 @@ def test_the_sync_log_shows_xeros_refusal_and_retry_sends_it_once_fixed(
         log.retry_button.click()
         assert log.message.text().startswith(f"Sending Invoice {number}")
     retried = blocker.args[0]
+    qtbot.waitUntil(lambda: not log.reloader.running)
     assert isinstance(retried, SyncSummary) and retried.sent[SyncRecordType.INVOICE] == 1, retried.lines()
     assert xero_holds.invoice(number)["Status"] == "AUTHORISED"
     outcomes = {
@@ -361,6 +374,7 @@ def test_preview_lists_what_the_next_sync_would_send_and_sends_nothing(
 
 def test_an_approved_invoice_goes_to_xero_without_pressing_anything_else(
     qtbot: QtBot,
+    qtmodeltester: Any,
     books: Books,
     business: Business,
     xero_holds: XeroHolds,
@@ -378,11 +392,17 @@ def test_an_approved_invoice_goes_to_xero_without_pressing_anything_else(
     qtbot.addWidget(view)
     view.show()
     view.refresh()
+    qtmodeltester.check(view.model)
     view.select_id(draft)
     column = view.model.columnCount() - 1
     row = view.table.currentIndex().row()
     assert view.proxy.index(row, column).data() == "Not due"
     assert "once approved" in view.proxy.index(row, column).data(Qt.ItemDataRole.ToolTipRole)
+    # A change with nothing due (the draft saved again) does not reach Xero at all.
+    calls = books.requests.checked
+    controller.changed()
+    idle = finish(qtbot, controller)
+    assert isinstance(idle, SyncSummary) and idle.nothing_to_do and books.requests.checked == calls
 
     with qtbot.waitSignal(controller.finished, timeout=SYNC_TIMEOUT_MS) as blocker:
         assert view.approve_selected()
@@ -393,12 +413,14 @@ def test_an_approved_invoice_goes_to_xero_without_pressing_anything_else(
     assert isinstance(summary, SyncSummary) and summary.sent[SyncRecordType.INVOICE] == 1
     assert not summary.payments_checked  # a push of changes checks no payments
     assert xero_holds.invoice(number)["Status"] == "AUTHORISED"
-    # The list read itself again after the sync.
+    # The list reads itself again after the sync (on a worker), keeping the invoice chosen.
+    qtbot.waitUntil(lambda: not view.reloader.running)
     assert view.proxy.index(view.table.currentIndex().row(), column).data() == "Sent"
 
 
 def test_send_to_xero_now_sends_the_selected_invoice_with_its_payment_and_nothing_else(
     qtbot: QtBot,
+    qtmodeltester: Any,
     books: Books,
     business: Business,
     xero_holds: XeroHolds,
@@ -430,6 +452,19 @@ def test_send_to_xero_now_sends_the_selected_invoice_with_its_payment_and_nothin
     assert len(xero_holds.payments(sent["InvoiceID"])) == 1
     assert xero_holds.invoices(business.number(other)) == []
     assert "Sent to Xero: 1 customer, 1 invoice, 1 payment." in dialog.result_label.text()
+    # The customer is a contact in Xero now; one never invoiced is not due to go.
+    idle = business.customer("Never Invoiced Pty Ltd")
+    customers = CustomersView(books.factory, sync=controller)
+    qtbot.addWidget(customers)
+    customers.refresh()
+    qtmodeltester.check(customers.model)
+    sync_column = customers.model.columnCount() - 1
+    shown = {
+        customers.proxy.index(r, 0).data(): customers.proxy.index(r, sync_column).data()
+        for r in range(customers.proxy.rowCount())
+    }
+    assert shown["Bayside Physio"] == "Sent" and shown["Never Invoiced Pty Ltd"] == "Not due"
+    assert idle in {row.id for row in customers.model.rows()}
 
 
 def test_once_xeros_daily_limit_is_reached_automatic_syncs_wait(
@@ -465,3 +500,37 @@ def test_once_xeros_daily_limit_is_reached_automatic_syncs_wait(
         controller.changed()
     assert not controller.running
     assert xero_holds.invoices(number) == []
+
+
+def test_sync_now_on_accounts_integration_follows_the_sync_in_a_dialog(
+    qtbot: QtBot,
+    paths: AppPaths,
+    books: Books,
+    business: Business,
+    xero_holds: XeroHolds,
+    controllers: list[SyncController],
+) -> None:
+    customer = business.customer("Northside Joinery")
+    number = business.number(business.invoice(customer))
+    controller = controller_for(books)
+    controllers.append(controller)
+    access = PackageAccess(paths, lambda: books.sandbox.base_url)
+    view = AccountsIntegrationView(books.factory, access, sync=controller, confirm=lambda _t, _q: True)
+    qtbot.addWidget(view)
+    view.show()
+    assert view.sync_button.isVisible() and view.sync_button.isEnabled()
+    # Unsaved settings first: the sync would use the saved ones, so the screen asks to save first.
+    view.work_undertaken_check.setChecked(not view.work_undertaken_check.isChecked())
+    assert not view.sync_button.isEnabled()
+    view.discard_changes()
+    assert view.sync_button.isEnabled()
+
+    with qtbot.waitSignal(controller.finished, timeout=SYNC_TIMEOUT_MS):
+        view.sync_button.click()
+        dialog = view.sync_dialog
+        assert dialog is not None and dialog.isVisible() and dialog.heading.text() == "Syncing with Xero"
+    assert dialog.heading.text() == "Sync finished"
+    assert dialog.result_label.text().startswith("Sent to Xero: 1 customer, 1 invoice.")
+    assert xero_holds.invoice(number)["Status"] == "AUTHORISED"
+    view.shutdown()
+    access.forget()
