@@ -128,6 +128,10 @@ class SyncProgressPanel(QFrame):
         top.addWidget(self.progress_bar)
         top.addWidget(self.cancel_button)
         top.addStretch(1)
+        self._actions = QHBoxLayout()
+        self._actions.setSpacing(6)
+        top.addLayout(self._actions)
+        top.addSpacing(16)
         top.addWidget(check_caption)
         top.addWidget(self.check_box)
         layout = QVBoxLayout(self)
@@ -148,6 +152,10 @@ class SyncProgressPanel(QFrame):
         self.check_box.currentIndexChanged.connect(self._on_check_box_current_index_changed)
         if controller.running and controller.current is not None:
             self._on_controller_started(controller.current)
+
+    def add_action(self, button: QPushButton) -> None:
+        """Put a button (Sync now, Preview...) on the panel's top row."""
+        self._actions.addWidget(button)
 
     # -- showing
     def _choose_check(self, minutes: int) -> None:

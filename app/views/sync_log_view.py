@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QPushButton, QWidget
 
 from app.db import SessionFactory
 from app.models import SyncDirection, SyncOutcome, SyncRecordType
@@ -63,9 +63,9 @@ def _combo(first: str, items: list[tuple[str, object]]) -> QComboBox:
 
 class SyncLogView(RecordListView[SyncLogRow]):
     """The Sync Log. Filters: ``type_box``, ``direction_box``, ``outcome_box``, ``period_box``,
-    ``attention_check`` (failures not yet fixed). Buttons: ``sync_button`` (Sync now), ``preview_button``,
-    ``retry_button``, ``export_button``, ``refresh_button``. ``message`` says what happened. ``retry`` is
-    None until a package is connected.
+    ``attention_check`` (failures not yet fixed). Buttons: ``sync_button`` (Sync now) and
+    ``preview_button`` (on the sync panel), ``retry_button``, ``export_button``, ``refresh_button``.
+    ``message`` says what happened. ``retry`` is None until a package is connected.
 
     With the window's ``sync`` (``SyncController``): Sync now, Preview next sync and Retry run through
     it, ``progress_panel`` (a ``SyncProgressPanel``) shows the sync running or the last one, and the log
@@ -102,12 +102,11 @@ class SyncLogView(RecordListView[SyncLogRow]):
             widget.currentIndexChanged.connect(self.refresh)
         self.add_filter_widget(self.attention_check)
         self.attention_check.toggled.connect(self.refresh)
-        self.sync_button = self.add_button(
-            "Sync now", tooltip="Check for payments, then send everything waiting, now"
-        )
-        self.preview_button = self.add_button(
-            "Preview next sync…", tooltip="See what the next sync would send, without sending anything"
-        )
+        # Sync now and Preview sit on the sync panel (the filter bar is full with the log's own).
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setToolTip("Check for payments, then send everything waiting, now")
+        self.preview_button = QPushButton("Preview next sync…")
+        self.preview_button.setToolTip("See what the next sync would send, without sending anything")
         self.retry_button = self.add_button("Retry", tooltip="Send the selected record to the package again")
         self.export_button = self.add_button("Export CSV…", tooltip="Save the rows shown to a CSV file")
         self.refresh_button = self.add_button("Refresh")
@@ -126,12 +125,15 @@ class SyncLogView(RecordListView[SyncLogRow]):
             from app.views.sync_dialogs import SyncProgressPanel
 
             self.progress_panel = SyncProgressPanel(sync)
+            self.progress_panel.add_action(self.sync_button)
+            self.progress_panel.add_action(self.preview_button)
             layout.insertWidget(2, self.progress_panel)
             sync.finished.connect(self._on_sync_finished)
             sync.busy_changed.connect(self._on_sync_busy_changed)
             sync.preview_finished.connect(self._on_sync_preview_finished)
-        else:
-            self.sync_button.setToolTip("Connect to your accounting package (Accounts Integration) first.")
+        else:  # no sync without the window's controller
+            self.sync_button.hide()
+            self.preview_button.hide()
         fit_list(self, stretch=6, filter_hint="Filter by record or message…")
         # Newest first, as the note says: the order the log's query reads (not sorted again at each read).
         keep_query_order(self, 0, Qt.SortOrder.DescendingOrder)
