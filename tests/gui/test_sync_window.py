@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.config import AppPaths
+from app.db import Database
 from app.integrations.sandbox.faults import Fault, FaultKind
 from app.integrations.sandbox.rate_limits import RateLimits as SandboxLimits
 from app.models import (
@@ -534,3 +535,17 @@ def test_sync_now_on_accounts_integration_follows_the_sync_in_a_dialog(
     assert xero_holds.invoice(number)["Status"] == "AUTHORISED"
     view.shutdown()
     access.forget()
+
+
+def test_the_window_hands_its_one_sync_controller_to_the_screens_that_sync(
+    qtbot: QtBot, sqlite_database: Database, paths: AppPaths
+) -> None:
+    from app.views.application import build_main_window, window_sync
+
+    window = build_main_window(sqlite_database, paths=paths, demo=False)
+    qtbot.addWidget(window)
+    sync = window_sync(window)
+    assert isinstance(sync, SyncController)
+    for title in ("Sync Log", "Invoices", "Customers", "Accounts Integration"):
+        assert getattr(window.show_page(title), "sync", None) is sync, title
+    sync.shutdown()
