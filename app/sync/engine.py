@@ -750,6 +750,7 @@ class SyncEngine:
                 look_up=lambda batch: self._look_up_contacts(run, batch),
             )
             self._push_all(run, to_create, write)
+            run.contacts = None  # read again when next needed: the new contacts are Xero's now
             with self.session_factory() as session:
                 links = links_by_key(session, scope, [p.key for p in to_create])
                 for planned in to_create:
@@ -910,6 +911,7 @@ class SyncEngine:
                 look_up=lambda batch: self._look_up_contacts(run, batch),
             )
             self._push_all(run, to_create, write)
+            run.contacts = None  # read again when next needed: the new contacts are Xero's now
             with self.session_factory() as session:
                 links = links_by_key(session, scope, [p.key for p in to_create])
                 for planned in to_create:
