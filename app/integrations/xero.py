@@ -385,7 +385,8 @@ class XeroProvider:
             headers = {}
             if modified_since is not None:
                 # "A UTC timestamp (yyyy-mm-ddThh:mm:ss)" (xero.md 3.3)
-                headers["If-Modified-Since"] = modified_since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+                since = modified_since.astimezone(dt.UTC)
+                headers["If-Modified-Since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
             body = self._call("GET", "/Contacts", params=params, headers=headers)
             entries = body.get("Contacts") or []
             pagination = body.get("pagination") or {}
