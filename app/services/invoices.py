@@ -350,6 +350,26 @@ def create_credit_note(
     return note
 
 
+def check_can_void_credit_note(note: CreditNote) -> None:
+    """Raise RuleError if ``note`` cannot be voided (so a screen can say why before asking to confirm)."""
+    if note.voided:
+        raise RuleError(f"Credit note {note.number} is already voided.")
+    if note.invoice.status is InvoiceStatus.VOIDED:
+        raise RuleError(f"Invoice {note.invoice.number} is voided, so its credit notes stay as they are.")
+
+
+def void_credit_note(session: Session, note: CreditNote) -> None:
+    """Void a credit note: its credit comes off the invoice, which is owing again by that much.
+
+    A note the package holds is voided there at the next sync: its allocation to the invoice is removed
+    first (Xero voids only an unallocated note), then the note itself.
+    """
+    check_can_void_credit_note(note)
+    note.voided = True
+    note.revision += 1
+    session.flush()
+
+
 @dataclass(frozen=True)
 class InvoiceSummary:
     """One invoice as a list shows it. ``owing`` is what Invoice.amount_due says (nothing once voided)."""

@@ -35,6 +35,7 @@ from app.services.invoices import (
     invoice_summaries,
     record_payment,
     update_invoice,
+    void_credit_note,
     void_invoice,
     write_off_bad_debt,
 )
@@ -413,6 +414,24 @@ def test_a_credit_note_reduces_the_amount_owing(database: Database) -> None:
         with pytest.raises(RuleError) as refused:
             create_credit_note(s, invoice, amount=D("0"), date=TODAY, reason="Nothing")
         assert refused.value.field == "amount"
+
+
+def test_voiding_a_credit_note_makes_the_invoice_owing_again_and_then_voidable(database: Database) -> None:
+    invoice_id = approved_invoice(database, "100")  # 110.00
+    with database.session_factory() as s, s.begin():
+        invoice = s.get_one(Invoice, invoice_id)
+        note = create_credit_note(s, invoice, amount=D("33"), date=TODAY, reason="Oops")
+        note_id, revision = note.id, note.revision
+    with database.session_factory() as s, s.begin():
+        note = s.get_one(CreditNote, note_id)
+        void_credit_note(s, note)
+        assert note.voided and note.revision == revision + 1
+        with pytest.raises(RuleError, match="already voided"):
+            void_credit_note(s, note)
+    with database.session_factory() as s, s.begin():
+        invoice = s.get_one(Invoice, invoice_id)
+        assert invoice.amount_credited == D("0.00") and invoice.amount_due == D("110.00")
+        void_invoice(s, invoice)  # nothing credited any more, so it can be voided
 
 
 def test_writing_off_a_bad_debt_credits_what_is_owing(database: Database) -> None:
