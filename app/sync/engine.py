@@ -1601,11 +1601,16 @@ class SyncEngine:
                 pending = self._resolve_by_look_up(run, write, pending, flying)
         attempt = 0
         generation = 0
+        refused = self._refusals(run, pending)
         while pending:
             run.check()
             members = [(p.key.record_type.value, p.key.local_id, p.revision) for p in pending]
             key = request_key(
-                write.operation, members, body=[p.payload for p in pending], generation=generation
+                write.operation,
+                members,
+                body=[p.payload for p in pending],
+                generation=generation,
+                refusals=[(p.key.record_type.value, p.key.local_id, refused.get(p.key, 0)) for p in pending],
             )
             if write.look_up is not None:
                 self._mark_in_flight(run, pending, key)
@@ -1656,6 +1661,13 @@ class SyncEngine:
                 outcomes = [write.recheck(p, o) for p, o in zip(pending, outcomes, strict=True)]
             self._record(run, pending, outcomes, write, count=count)
             return
+
+    def _refusals(self, run: _Run, pending: list[_Planned]) -> dict[RecordKey, int]:
+        """How often the package refused each record: a refused record is sent again under a new key, as
+        Xero replays a refusal for six minutes to a request repeating its key (xero.md 3.2)."""
+        with self.session_factory() as session:
+            links = links_by_key(session, run.scope, [p.key for p in pending])
+        return {key: int(detail_of(link.detail).get("refused") or 0) for key, link in links.items()}
 
     def _resolve_by_look_up(
         self,
@@ -1761,7 +1773,8 @@ class SyncEngine:
                     )
                     link.state = SyncState.FAILED
                     link.message = message
-                    set_detail(link, in_flight=None)
+                    refusals = int(detail_of(link.detail).get("refused") or 0) + 1
+                    set_detail(link, in_flight=None, refused=refusals)
                     run.summary.failed[record_type] += 1
                     run.journal.add(
                         record_type,

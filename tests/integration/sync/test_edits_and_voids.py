@@ -115,3 +115,42 @@ def test_voiding_here_voids_in_xero_unless_xero_holds_a_payment_then_it_waits_un
     assert not [
         row for row in books.engine().journal.open_failures() if row.record_type is SyncRecordType.INVOICE
     ]
+
+
+def test_a_void_refused_by_xero_goes_through_once_the_cause_is_fixed_there_within_six_minutes(
+    books: Books, business: Business, xero_holds: XeroHolds
+) -> None:
+    """Xero replays its answer to a repeated Idempotency-Key for six minutes, refusals included: the retry
+    after the bookkeeper removed the payment in Xero must not carry the key of the refused request."""
+    invoice_id = business.invoice(business.customer("Mossvale Bakery"))
+    books.sync()
+    number = business.number(invoice_id)
+    xero_id = xero_holds.invoice(number)["InvoiceID"]
+    payment = in_xero(
+        books,
+        "PUT",
+        "/Payments",
+        {
+            "Payments": [
+                {
+                    "Invoice": {"InvoiceID": xero_id},
+                    "Account": {"Code": "090"},
+                    "Date": TODAY.isoformat(),
+                    "Amount": 5.0,
+                    "Reference": "Deposit",
+                }
+            ]
+        },
+    )["Payments"][0]
+    _void(books, invoice_id)
+    refused = books.sync(pull=False)  # the void alone, before the payment is brought in
+    assert refused.failed[SyncRecordType.INVOICE] == 1
+    assert xero_holds.invoice(number)["Status"] == "AUTHORISED"
+
+    in_xero(books, "POST", f"/Payments/{payment['PaymentID']}", {"Status": "DELETED"})
+    again = books.sync(pull=False)  # seconds later: well inside Xero's six minutes
+
+    assert again.exit_code == 0, again.lines()
+    assert xero_holds.invoice(number)["Status"] == "VOIDED"
+    link = books.link(SyncRecordType.INVOICE, invoice_id)
+    assert link is not None and link.state is SyncState.SENT and not link.message

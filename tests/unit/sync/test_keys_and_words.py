@@ -22,6 +22,13 @@ def test_a_batch_rebuilt_from_the_same_revisions_has_the_same_key() -> None:
     assert key != request_key("create invoices", members, body=["a", "c"])
     assert key != request_key("update invoices", members, body=["a", "b"])
     assert key != request_key("create invoices", members, body=["a", "b"], generation=1)
+    # A record refused before goes again under a key of its own (Xero replays a refusal for 6 minutes);
+    # one never refused leaves the key as it was.
+    refused_once = request_key("create invoices", members, body=["a", "b"], refusals=[("invoice", 2, 1)])
+    assert refused_once != key
+    refused_twice = request_key("create invoices", members, body=["a", "b"], refusals=[("invoice", 2, 2)])
+    assert refused_once != refused_twice
+    assert key == request_key("create invoices", members, body=["a", "b"], refusals=[("invoice", 2, 0)])
 
 
 def test_our_payment_reference_is_found_again() -> None:
