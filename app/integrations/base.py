@@ -675,10 +675,21 @@ class SyncTarget(Protocol):
         """Apply ``amount`` of a credit note to a document; answers the allocation's id."""
         ...
 
+    def remove_allocation(self, credit_note: RemoteRef, allocation: RemoteRef) -> None:
+        """Take a credit note's allocation off its document (a note is voided only once unallocated)."""
+        ...
+
     def create_payments(self, payments: Sequence[PaymentDraft], *, request_key: str) -> list[WriteOutcome]:
         ...
 
     def delete_payment(self, ref: RemoteRef, *, request_key: str) -> None: ...
+
+    def documents_voided(
+        self, kind: DocumentKind, since: dt.datetime | None
+    ) -> Iterator[tuple[RemoteDocument, ...]]:
+        """Documents of ``kind`` voided or deleted in the package since ``since`` (all when None), page by
+        page, oldest change first."""
+        ...
 
     def payments_changed(self, since: dt.datetime | None) -> Iterator[tuple[RemotePayment, ...]]:
         """Payments created, changed or deleted since ``since`` (all when None), page by page, oldest

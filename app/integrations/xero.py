@@ -82,6 +82,8 @@ XERO_SCOPES = (
 #: Contacts page size: Xero clamps pageSize to 1-1000 (xero.md 3.3).
 CONTACTS_PAGE_SIZE = 1000
 PAYMENTS_PAGE_SIZE = 1000
+#: Xero's page size for invoices and credit notes is 100 unless asked otherwise (pageSize up to 1,000).
+DOCUMENTS_PAGE_SIZE = 100
 
 XERO_CAPABILITIES = ProviderCapabilities(
     max_batch=50,
@@ -382,12 +384,7 @@ class XeroProvider:
             params: dict[str, str | int] = {"page": page, "pageSize": CONTACTS_PAGE_SIZE}
             if include_archived:
                 params["includeArchived"] = "true"
-            headers = {}
-            if modified_since is not None:
-                # "A UTC timestamp (yyyy-mm-ddThh:mm:ss)" (xero.md 3.3)
-                since = modified_since.astimezone(dt.UTC)
-                headers["If-Modified-Since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-            body = self._call("GET", "/Contacts", params=params, headers=headers)
+            body = self._call("GET", "/Contacts", params=params, headers=_since_header(modified_since))
             entries = body.get("Contacts") or []
             pagination = body.get("pagination") or {}
             page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
@@ -485,6 +482,14 @@ class XeroProvider:
             raise RejectedByPackage(problem, status=200)
         return RemoteRef(str(entries[0].get("AllocationID") or ""))
 
+    def remove_allocation(self, credit_note: RemoteRef, allocation: RemoteRef) -> None:
+        """``DELETE /CreditNotes/{id}/Allocations/{AllocationID}`` (xero.md 4.6): the credit goes back on the
+        note and the invoice is owing again. Deleting is idempotent: one already gone answers 404."""
+        try:
+            self._call("DELETE", f"/CreditNotes/{credit_note.remote_id}/Allocations/{allocation.remote_id}")
+        except NotFound:
+            logger.info("Allocation %s was already removed", allocation.remote_id)
+
     def create_payments(self, payments: Sequence[PaymentDraft], *, request_key: str) -> list[WriteOutcome]:
         """``PUT /Payments``: each against its invoice, to an account by code, with our Reference."""
         body = {
@@ -546,11 +551,7 @@ class XeroProvider:
     def payments_changed(self, since: dt.datetime | None) -> Iterator[tuple[RemotePayment, ...]]:
         """``GET /Payments`` with ``If-Modified-Since`` (xero.md 3.3, 4.5), a page of 1,000 at a time in
         Xero's default order (UpdatedDateUTC, then id). Deleted payments come too, marked deleted."""
-        headers: dict[str, str] = {}
-        if since is not None:
-            # UTC with its "Z": the contract types the header as an RFC 3339 date-time, and Xero's own
-            # SDK (xero-node) sends it so.
-            headers["If-Modified-Since"] = since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = _since_header(since)
         page = 1
         while True:
             body = self._call(
@@ -559,6 +560,29 @@ class XeroProvider:
             entries = [entry for entry in body.get("Payments") or [] if isinstance(entry, dict)]
             yield tuple(_remote_payment(entry) for entry in entries)
             if len(entries) < PAYMENTS_PAGE_SIZE:
+                return
+            page += 1
+
+    def documents_voided(
+        self, kind: DocumentKind, since: dt.datetime | None
+    ) -> Iterator[tuple[RemoteDocument, ...]]:
+        """``GET /Invoices?Statuses=VOIDED,DELETED`` (credit notes: ``where=Status==...``, as /CreditNotes
+        has no Statuses filter) with ``If-Modified-Since``, a page of 100 at a time in Xero's default order
+        (UpdatedDateUTC). Only what changed status comes back, so the check costs a call when nothing did."""
+        shape = _SHAPES[kind]
+        params: dict[str, str | int] = {"pageSize": DOCUMENTS_PAGE_SIZE}
+        if kind is DocumentKind.CREDIT_NOTE:
+            params["where"] = f'Type=="{shape.xero_type}" AND (Status=="VOIDED" OR Status=="DELETED")'
+        else:
+            params["where"] = f'Type=="{shape.xero_type}"'
+            params["Statuses"] = "VOIDED,DELETED"
+        headers = _since_header(since)
+        page = 1
+        while True:
+            body = self._call("GET", "/" + shape.collection, params={**params, "page": page}, headers=headers)
+            entries = [entry for entry in body.get(shape.collection) or [] if isinstance(entry, dict)]
+            yield tuple(_remote_document(entry, kind) for entry in entries)
+            if len(entries) < DOCUMENTS_PAGE_SIZE:
                 return
             page += 1
 
@@ -769,6 +793,14 @@ _STATUSES = {
     "VOIDED": DocumentStatus.VOIDED,
     "DELETED": DocumentStatus.DELETED,
 }
+
+
+def _since_header(since: dt.datetime | None) -> dict[str, str]:
+    """``If-Modified-Since`` in UTC with its "Z": the contract types the header as an RFC 3339 date-time,
+    and Xero's own SDK (xero-node) sends it so."""
+    if since is None:
+        return {}
+    return {"If-Modified-Since": since.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def _wire(value: Any) -> Any:

@@ -57,6 +57,7 @@ from app.integrations.base import (
     RateLimited,
     RejectedByPackage,
     RemoteDocument,
+    RemotePayment,
     RemoteRef,
     RequestKeyReused,
     SyncProvider,
@@ -95,6 +96,7 @@ from app.services.customer_matching import (
     contact_number_for,
     match_all,
 )
+from app.services.money import format_money
 from app.services.progress import Cancelled, CancelToken, ProgressReporter, ignore_progress
 from app.sync.idempotency import request_key
 from app.sync.invoice_mapping import (
@@ -141,6 +143,7 @@ from app.sync.outbox import (
     in_flight,
     invoices_before_start,
     links_by_key,
+    payment_label,
     purchase_orders_count,
     set_detail,
 )
@@ -151,6 +154,7 @@ from app.sync.payments import (
     matches_own,
     payment_reference,
 )
+from app.sync.statuses import apply_remote_voids
 from app.sync.summary import PlannedChange, SyncPlan, SyncSummary
 
 logger = logging.getLogger(__name__)
@@ -161,6 +165,7 @@ SUPPLIER_NUMBER_PREFIX = "LBS-"
 SUNDRY_SUPPLIER = 0
 SUNDRY_SUPPLIER_NAME = "Sundry Suppliers"
 PAYMENTS_CURSOR = "payments"
+VOIDS_CURSOR = {DocumentKind.INVOICE: "voided invoices", DocumentKind.CREDIT_NOTE: "voided credit notes"}
 
 
 @dataclass(frozen=True)
@@ -501,8 +506,11 @@ class SyncEngine:
         pulling = pull and only is None and self.options.pull_payments
         run.total = sum(counts) + (1 if pulling else 0)
         if pulling:
-            self._pull_payments(run)
+            self._pull_changes(run)
         self._push_contact_updates(run, only)
+        # Before the invoices: an invoice whose credit note was voided here may be voided next, and Xero
+        # voids an invoice only once no credit is allocated to it.
+        self._void_credit_notes(run, only)
         self._push_invoices(run, only)
         self._push_credit_notes(run, only)
         self._push_payments(run, only)
@@ -511,7 +519,8 @@ class SyncEngine:
 
     # -- pulling payments ----------------------------------------------------------------------------------
 
-    def _pull_payments(self, run: _Run) -> None:
+    def _pull_changes(self, run: _Run) -> None:
+        """Payments made, changed or deleted in the package, then invoices and credit notes voided there."""
         run.check()
         allowance = self.provider.allowance
         left = allowance.day_remaining if allowance is not None else None
@@ -524,62 +533,95 @@ class SyncEngine:
             return
         run.progress(f"Checking payments made in {self.package.label}")
         checked_at = self.clock.now()
+        if self._pull(run, f"Payments in {self.package.label}", self._pull_payment_pages):
+            run.summary.payments_checked = True
+            self._recorder.payments_checked(checked_at)
+        run.progress(f"Checking invoices voided in {self.package.label}")
+        for kind, what in ((DocumentKind.INVOICE, "invoices"), (DocumentKind.CREDIT_NOTE, "credit notes")):
+            self._pull(run, f"Voided {what} in {self.package.label}", partial(self._pull_voids, kind))
+        run.progress(advance=1)
+
+    def _pull(self, run: _Run, what: str, pull: Callable[[_Run], None]) -> bool:
+        """One incremental pull, retried from its cursor after a passing fault (every page read so far is
+        stored, and seeing one twice changes nothing); False when it is left for the next sync."""
         attempt = 0
         while True:
             try:
-                self._pull_payment_pages(run)
-                break
+                pull(run)
+                return True
             except RateLimited as limited:
                 self._wait_for_rate_limit(run, limited)
             except OutcomeUnknown:
                 raise
             except Transient as passing:
-                # Start again from the cursor: every page read so far is stored, and seeing one twice
-                # changes nothing.
                 attempt += 1
                 if attempt >= self.options.retry.attempts:
                     run.summary.left_for_later.append(
-                        f"Payments in {self.package.label} were not all checked ({passing}); the rest are "
-                        "checked at the next sync."
+                        f"{what} were not all checked ({passing}); the rest are checked at the next sync."
                     )
-                    run.progress(advance=1)
-                    return
+                    return False
                 self.clock.sleep(self.options.retry.wait_before(attempt), run.cancel)
-        run.summary.payments_checked = True
-        self._recorder.payments_checked(checked_at)
-        run.progress(advance=1)
 
     def _pull_payment_pages(self, run: _Run) -> None:
         scope = run.scope
+
+        def apply(session: Session, page: Sequence[RemotePayment]) -> None:
+            default_method = (
+                session.get(PaymentMethod, run.settings.default_payment_method_id)
+                if run.settings.default_payment_method_id is not None
+                else None
+            )
+            counts = apply_remote_payments(
+                session, scope, page, default_method=default_method, journal=run.journal
+            )
+            run.summary.payments_recorded_here += counts.recorded
+            run.summary.payments_deleted_here += counts.deleted
+            run.summary.linked[SyncRecordType.PAYMENT] += counts.linked
+            run.summary.failed[SyncRecordType.INVOICE] += counts.failed
+
+        self._pull_pages(run, PAYMENTS_CURSOR, self.provider.payments_changed, apply)
+
+    def _pull_voids(self, kind: DocumentKind, run: _Run) -> None:
+        record_type = SyncRecordType.INVOICE if kind is DocumentKind.INVOICE else SyncRecordType.CREDIT_NOTE
+
+        def apply(session: Session, page: Sequence[RemoteDocument]) -> None:
+            counts = apply_remote_voids(
+                session, run.scope, kind, page, package_label=self.package.label, journal=run.journal
+            )
+            run.summary.voided_here[record_type] += counts.voided_here
+            run.summary.failed[record_type] += counts.failed
+
+        self._pull_pages(
+            run, VOIDS_CURSOR[kind], lambda since: self.provider.documents_voided(kind, since), apply
+        )
+
+    def _pull_pages(
+        self,
+        run: _Run,
+        resource: str,
+        pages: Callable[[dt.datetime | None], Iterable[Sequence[Any]]],
+        apply: Callable[[Session, Sequence[Any]], None],
+    ) -> None:
+        """Read what changed since the cursor page by page; each page applied with the cursor moved on in
+        one transaction, so a run stopped half-way starts again where it was."""
         with self.session_factory() as session:
-            cursor = self._cursor(session, PAYMENTS_CURSOR)
+            cursor = self._cursor(session, resource)
             since = cursor.since if cursor is not None else None
         # If-Modified-Since is at second precision and whether it compares > or >= is not documented
         # (xero.md 8): ask from a second before the newest change seen; seeing one twice changes nothing.
         ask_from = since - dt.timedelta(seconds=1) if since is not None else None
         newest = since
-        for page in self.provider.payments_changed(ask_from):
+        for page in pages(ask_from):
             run.check()
             with self.session_factory() as session, session.begin():
-                default_method = (
-                    session.get(PaymentMethod, run.settings.default_payment_method_id)
-                    if run.settings.default_payment_method_id is not None
-                    else None
-                )
-                counts = apply_remote_payments(
-                    session, scope, page, default_method=default_method, journal=run.journal
-                )
-                for payment in page:
-                    if payment.updated_at is not None and (newest is None or payment.updated_at > newest):
-                        newest = payment.updated_at
-                cursor = self._cursor(session, PAYMENTS_CURSOR, create=True)
+                apply(session, page)
+                for changed in page:
+                    if changed.updated_at is not None and (newest is None or changed.updated_at > newest):
+                        newest = changed.updated_at
+                cursor = self._cursor(session, resource, create=True)
                 assert cursor is not None
                 cursor.since = newest
                 run.journal.flush(session)
-            run.summary.payments_recorded_here += counts.recorded
-            run.summary.payments_deleted_here += counts.deleted
-            run.summary.linked[SyncRecordType.PAYMENT] += counts.linked
-            run.summary.failed[SyncRecordType.INVOICE] += counts.failed
 
     def _cursor(self, session: Session, resource: str, *, create: bool = False) -> SyncCursor | None:
         cursor = session.scalars(
@@ -1238,6 +1280,7 @@ class SyncEngine:
                 customer_ids = {note.customer_id for note in notes.values()}
             contacts = self._contacts_for_customers(run, customer_ids)
             planned: list[_Planned] = []
+            look_only: list[_Planned] = []
             failures: list[tuple[DueItem, str]] = []
             with self.session_factory() as session:
                 links = links_by_key(session, scope, [i.key for i in creates])
@@ -1247,6 +1290,17 @@ class SyncEngine:
                         .options(selectinload(CreditNote.invoice).selectinload(Invoice.lines))
                         .where(CreditNote.id == item.key.local_id)
                     ).one()
+                    link = links.get(item.key)
+                    flying = in_flight(link.detail if link else None)
+                    if note.voided:
+                        # Voided after a create whose fate is unknown: only find out whether Xero has it.
+                        if flying is not None:
+                            look_only.append(
+                                _Planned(
+                                    item.key, item.revision, item.label, None, number=note.number, note=flying
+                                )
+                            )
+                        continue
                     contact = contacts.get(note.customer_id)
                     account = run.settings.bad_debt if note.is_bad_debt else run.settings.credit_note
                     if not isinstance(contact, RemoteRef):
@@ -1265,12 +1319,13 @@ class SyncEngine:
                     except MappingProblem as problem:
                         failures.append((item, str(problem)))
                         continue
-                    link = links.get(item.key)
-                    planned.append(
-                        self._planned_document(item, mapped, in_flight(link.detail if link else None))
-                    )
+                    planned.append(self._planned_document(item, mapped, flying))
             self._fail_items(run, failures, CREATE)
             kind = DocumentKind.CREDIT_NOTE
+            if look_only:
+                self._look_up_only(
+                    run, look_only, CREATE, lambda batch: self._look_up_documents(run, kind, batch)
+                )
             write = _Write(
                 operation="create credit notes",
                 action=CREATE,
@@ -1285,6 +1340,49 @@ class SyncEngine:
             allocations = [i for i in due_credit_notes(session, scope, only) if i.step is Step.ALLOCATE]
         for item in allocations:
             self._allocate(run, item)
+
+    def _void_credit_notes(self, run: _Run, only: Collection[RecordKey] | None) -> None:
+        """Credit notes voided here that Xero holds: their allocations are removed, then they are voided
+        (Xero voids only an unallocated note, xero.md 4.6). One at a time: voids are rare."""
+        with self.session_factory() as session:
+            voids = [i for i in due_credit_notes(session, run.scope, only) if i.step is Step.VOID]
+        if not voids:
+            return
+        run.progress(f"Voiding {len(voids)} credit note(s)")
+        kind = DocumentKind.CREDIT_NOTE
+
+        def send(batch: list[_Planned], key: str) -> list[WriteOutcome]:
+            outcomes: list[WriteOutcome] = []
+            for planned in batch:
+                ref: RemoteRef = planned.payload.ref
+                remote = self.provider.get_document(kind, ref)
+                if remote.status is DocumentStatus.VOIDED:
+                    outcomes.append(WriteOutcome(planned.payload.key, ref=ref))
+                    continue
+                for allocation in remote.allocations:
+                    self.provider.remove_allocation(ref, allocation.ref)
+                    run.journal.add(
+                        SyncRecordType.CREDIT_NOTE,
+                        planned.key.local_id,
+                        planned.label,
+                        action=ALLOCATE,
+                        outcome=SyncOutcome.SUCCEEDED,
+                        remote_id=allocation.ref.remote_id,
+                        message=f"Allocation of {format_money(allocation.amount)} removed in "
+                        f"{self.package.label}, so the credit note can be voided.",
+                    )
+                outcomes.extend(self.provider.void_documents(kind, [planned.payload], request_key=key))
+            return outcomes
+
+        write = _Write(operation="void credit notes", action=VOID, send=send, voiding=True)
+        for item in voids:
+            planned = _Planned(
+                key=item.key,
+                revision=item.revision,
+                label=item.label,
+                payload=DocumentRef(str(item.key.local_id), RemoteRef(item.remote_id or "")),
+            )
+            self._push_batch(run, [planned], write)
 
     def _allocate(self, run: _Run, item: DueItem) -> None:
         run.check()
@@ -1925,6 +2023,14 @@ class SyncEngine:
             if item.step is Step.ALLOCATE:
                 changes.append(PlannedChange(item.key, "Allocate credit", item.label, "", note.total))
                 continue
+            if item.step is Step.VOID:
+                changes.append(PlannedChange(item.key, "Void", item.label, note.customer.name, note.total))
+                continue
+            if note.voided:
+                changes.append(
+                    PlannedChange(item.key, "Look up", item.label, note.customer.name, note.total)
+                )
+                continue
             account = settings.bad_debt if note.is_bad_debt else settings.credit_note
             problem = None
             postings = ()
@@ -1959,7 +2065,7 @@ class SyncEngine:
                         RecordKey(SyncRecordType.PAYMENT, payment.id),
                         Step.CREATE,
                         payment.revision,
-                        f"Payment of {payment.amount} on {payment.invoice.number}",
+                        payment_label(payment.amount, payment.invoice.number),
                     )
                 )
         for item in pending_payments:

@@ -156,7 +156,8 @@ def due_invoices(session: Session, scope: Scope, only: Collection[RecordKey] | N
 def due_credit_notes(
     session: Session, scope: Scope, only: Collection[RecordKey] | None = None
 ) -> list[DueItem]:
-    """Credit notes on invoices the package holds: to create, then to allocate to their invoice."""
+    """Credit notes on invoices the package holds: to create, then to allocate to their invoice; voided
+    ones the package holds, to void there (a voided note never sent is never sent)."""
     if scope.start_date is None:
         return []
     link, on = _link(SyncRecordType.CREDIT_NOTE, scope, CreditNote.id)
@@ -168,6 +169,7 @@ def due_credit_notes(
             CreditNote.is_bad_debt,
             Invoice.number,
             CreditNote.revision,
+            CreditNote.voided,
             link.remote_id,
             link.detail,
         )
@@ -177,18 +179,25 @@ def due_credit_notes(
         .where(
             Invoice.date >= scope.start_date,
             invoice_link.remote_id.is_not(None),
-            CreditNote.voided.is_(False),
             or_(link.id.is_(None), link.pushed_revision < CreditNote.revision),
         )
         .order_by(CreditNote.date, CreditNote.id)
     ).all()
     items = []
-    for local_id, number, bad_debt, invoice_number, revision, remote_id, detail in rows:
+    for local_id, number, bad_debt, invoice_number, revision, voided, remote_id, detail in rows:
         what = "Bad debt write-off" if bad_debt else "Credit note"
         label = f"{what} {number} on {invoice_number}"
-        step = Step.ALLOCATE if remote_id else Step.CREATE
         key = RecordKey(SyncRecordType.CREDIT_NOTE, local_id)
-        items.append(DueItem(key, step, revision, label, remote_id, bool(in_flight(detail))))
+        flying = bool(in_flight(detail))
+        if voided:
+            if remote_id:
+                items.append(DueItem(key, Step.VOID, revision, label, remote_id))
+            elif flying:
+                # Voided after a create whose fate is unknown: it may be in the package; look, then void.
+                items.append(DueItem(key, Step.CREATE, revision, label, None, True))
+            continue
+        step = Step.ALLOCATE if remote_id else Step.CREATE
+        items.append(DueItem(key, step, revision, label, remote_id, flying))
     return _only(items, only)
 
 
@@ -410,4 +419,24 @@ def links_by_key(session: Session, scope: Scope, keys: Iterable[RecordKey]) -> d
                 )
             ):
                 found[RecordKey(record_type, link.local_id)] = link
+    return found
+
+
+def links_by_remote_id(
+    session: Session, scope: Scope, record_type: SyncRecordType, remote_ids: set[str]
+) -> dict[str, SyncRecord]:
+    """The links of records of one type that the package holds under these ids."""
+    found: dict[str, SyncRecord] = {}
+    ordered = sorted(remote_ids)
+    for start in range(0, len(ordered), 500):
+        for link in session.scalars(
+            select(SyncRecord).where(
+                SyncRecord.package == scope.package,
+                SyncRecord.tenant_id == scope.tenant_id,
+                SyncRecord.record_type == record_type,
+                SyncRecord.remote_id.in_(ordered[start : start + 500]),
+            )
+        ):
+            if link.remote_id:
+                found[link.remote_id] = link
     return found

@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.integrations.base import DocumentKind, RemotePayment
@@ -40,8 +39,8 @@ from app.services.errors import RuleError
 from app.services.invoices import delete_payment, record_payment
 from app.services.money import format_money
 from app.sync.invoice_mapping import AccountChoice, MappingProblem
-from app.sync.journal import CREATE, DELETE, LINK, JournalWriter
-from app.sync.outbox import Scope, payment_label, set_detail
+from app.sync.journal import CREATE, DELETE, LINK, JournalWriter, RecordKey
+from app.sync.outbox import Scope, ensure_link, links_by_remote_id, payment_label, set_detail
 
 REFERENCE_PREFIX = "LB-P"
 _OWN_REFERENCE = re.compile(r"^LB-P(\d+)(?:\s|$)")
@@ -104,8 +103,9 @@ def apply_remote_payments(
     ]
     if not ours:
         return counts
-    invoice_links = _links_by_remote(session, scope, SyncRecordType.INVOICE, {p.document_id for p in ours})
-    payment_links = _links_by_remote(session, scope, SyncRecordType.PAYMENT, {p.ref.remote_id for p in ours})
+    invoice_links = links_by_remote_id(session, scope, SyncRecordType.INVOICE, {p.document_id for p in ours})
+    payment_ids = {p.ref.remote_id for p in ours}
+    payment_links = links_by_remote_id(session, scope, SyncRecordType.PAYMENT, payment_ids)
     for remote_payment in ours:
         invoice_link = invoice_links.get(remote_payment.document_id)
         if invoice_link is None:
@@ -156,20 +156,11 @@ def apply_remote_payments(
                 ),
             )
             continue
-        link = SyncRecord(
-            package=scope.package,
-            tenant_id=scope.tenant_id,
-            record_type=SyncRecordType.PAYMENT,
-            local_id=payment.id,
-            remote_id=remote_payment.ref.remote_id,
-            pushed_revision=payment.revision,
-            state=SyncState.SENT,
-            message="",
-            attempts=0,
-            pushed_at=utcnow(),
-            detail="",
-        )
-        session.add(link)
+        link = ensure_link(session, scope, RecordKey(SyncRecordType.PAYMENT, payment.id), {})
+        link.remote_id = remote_payment.ref.remote_id
+        link.pushed_revision = payment.revision
+        link.state = SyncState.SENT
+        link.pushed_at = utcnow()
         payment_links[remote_payment.ref.remote_id] = link
         counts.recorded += 1
         journal.add(
@@ -222,27 +213,7 @@ def _link_own(
     counts: PullCounts,
 ) -> SyncRecord:
     """One of our payments, sent by a run that stopped before it stored the package's id: link it."""
-    link = session.scalars(
-        select(SyncRecord).where(
-            SyncRecord.package == scope.package,
-            SyncRecord.tenant_id == scope.tenant_id,
-            SyncRecord.record_type == SyncRecordType.PAYMENT,
-            SyncRecord.local_id == payment.id,
-        )
-    ).one_or_none()
-    if link is None:
-        link = SyncRecord(
-            package=scope.package,
-            tenant_id=scope.tenant_id,
-            record_type=SyncRecordType.PAYMENT,
-            local_id=payment.id,
-            pushed_revision=0,
-            state=SyncState.WAITING,
-            message="",
-            attempts=0,
-            detail="",
-        )
-        session.add(link)
+    link = ensure_link(session, scope, RecordKey(SyncRecordType.PAYMENT, payment.id))
     link.remote_id = remote.ref.remote_id
     link.pushed_at = utcnow()
     set_detail(link, in_flight=None)
@@ -268,25 +239,6 @@ def _link_own(
         message="Found in the package (sent before a sync stopped) and linked; not recorded twice.",
     )
     return link
-
-
-def _links_by_remote(
-    session: Session, scope: Scope, record_type: SyncRecordType, remote_ids: set[str]
-) -> dict[str, SyncRecord]:
-    found: dict[str, SyncRecord] = {}
-    ordered = sorted(remote_ids)
-    for start in range(0, len(ordered), 500):
-        for link in session.scalars(
-            select(SyncRecord).where(
-                SyncRecord.package == scope.package,
-                SyncRecord.tenant_id == scope.tenant_id,
-                SyncRecord.record_type == record_type,
-                SyncRecord.remote_id.in_(ordered[start : start + 500]),
-            )
-        ):
-            if link.remote_id:
-                found[link.remote_id] = link
-    return found
 
 
 def matches_own(remote: RemotePayment, payment_id: int, amount: Decimal) -> bool:

@@ -63,6 +63,8 @@ class SyncSummary:
     payments_recorded_here: int = 0
     payments_deleted_here: int = 0
     payments_checked: bool = False
+    #: Invoices and credit notes voided (or deleted) in the package and voided here to match.
+    voided_here: Counter[SyncRecordType] = field(default_factory=Counter)
     problem: str | None = None
     stopped: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -78,7 +80,7 @@ class SyncSummary:
 
     @property
     def pulled(self) -> int:
-        return self.payments_recorded_here + self.payments_deleted_here
+        return self.payments_recorded_here + self.payments_deleted_here + _total(self.voided_here)
 
     @property
     def failed_count(self) -> int:
@@ -110,6 +112,9 @@ class SyncSummary:
             if self.payments_deleted_here:
                 parts.append(f"{self.payments_deleted_here} deleted")
             out.append(f"Payments made in {self.package_label}: {', '.join(parts)} here.")
+        if _total(self.voided_here):
+            voided = ", ".join(count_of(n, t) for t, n in sorted(self.voided_here.items()) if n)
+            out.append(f"Voided in {self.package_label}, so voided here too: {voided}.")
         if _total(self.failed):
             failed = ", ".join(count_of(n, t) for t, n in sorted(self.failed.items()) if n)
             out.append(f"Failed: {failed} (see the Sync Log for the reasons).")
