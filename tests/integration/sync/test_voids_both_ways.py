@@ -173,7 +173,8 @@ def test_a_credit_note_voided_in_xero_is_voided_here_and_its_invoice_is_owing_ag
     books.sync()
     [note] = xero_holds.credit_notes(note_number)
     for allocation in note["Allocations"]:
-        in_xero(books, "DELETE", f"/CreditNotes/{note['CreditNoteID']}/Allocations/{allocation['AllocationID']}")
+        path = f"/CreditNotes/{note['CreditNoteID']}/Allocations/{allocation['AllocationID']}"
+        in_xero(books, "DELETE", path)
     in_xero(books, "POST", f"/CreditNotes/{note['CreditNoteID']}", {"Status": "VOIDED"})
 
     summary = books.sync()
