@@ -1,4 +1,5 @@
-"""Invoices: every invoice with what is paid and owing; create, edit, approve, void, payments, bad debts."""
+"""Invoices: every invoice with what is paid and owing; create, edit, approve, void, payments, credit notes,
+bad debts."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from app.services.invoices import (
 )
 from app.services.money import format_money
 from app.services.sync_status import SyncStanding
+from app.views.credit_notes_dialog import CreditNotesDialog
 from app.views.invoice_editor import InvoiceEditorDialog
 from app.views.list_loading import ListReloader, keep_query_order
 from app.views.payment_dialog import PaymentDialog, payment_method_choices
@@ -123,14 +125,17 @@ class InvoicesView(EditableListView[InvoiceSummary]):
     """Invoices -> Invoices. Newest first; double-click a row to edit it (a voided one opens read-only).
 
     Buttons (each enabled only when it applies to the selected invoice): ``new_button``, ``edit_button``,
-    ``approve_button``, ``void_button``, ``payment_button``, ``bad_debt_button``, ``send_button``
-    ("Send to Xero now"). ``status_box`` narrows the list to All / Draft / Approved / Voided / Unpaid.
-    ``message`` says what happened or why an action was refused. ``confirm(title, question)`` is asked
-    before voiding or writing off; ``today()`` dates write-offs and new invoices.
+    ``approve_button``, ``void_button``, ``payment_button``, ``credit_notes_button`` (opens
+    ``credit_notes_dialog``: see, raise and void the invoice's credit notes), ``bad_debt_button``,
+    ``send_button`` ("Send to Xero now"). ``status_box`` narrows the list to All / Draft / Approved /
+    Voided / Unpaid. ``message`` says what happened or why an action was refused.
+    ``confirm(title, question)`` is asked before voiding (an invoice or a credit note) or writing off;
+    ``today()`` dates write-offs, credit notes and new invoices.
 
     With the window's ``sync`` (``SyncController``): every saved change that syncs (approve, edit, void,
-    payment, write-off) is sent within seconds (``sync.changed()``), Send to Xero now sends the selected
-    invoice at once (``sync_dialog`` follows it), and the list reads itself again after each sync.
+    payment, credit note, write-off) is sent within seconds (``sync.changed()``), Send to Xero now sends
+    the selected invoice at once (``sync_dialog`` follows it), and the list reads itself again after each
+    sync.
     """
 
     def __init__(
@@ -145,6 +150,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self._today = today
         self.sync = sync
         self.sync_dialog: SyncProgressDialog | None = None
+        self.credit_notes_dialog: CreditNotesDialog | None = None
         self._all_rows: list[InvoiceSummary] = []
         super().__init__(
             "Invoices",
@@ -162,6 +168,10 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self.void_button.setToolTip("Cancel the invoice. Not possible while payments are recorded on it.")
         self.payment_button = QPushButton("Record payment…")
         self.payment_button.setToolTip("Money received against this invoice.")
+        self.credit_notes_button = QPushButton("Credit notes…")
+        self.credit_notes_button.setToolTip(
+            "See this invoice's credit notes, raise one to take an amount off what is owing, or void one."
+        )
         self.bad_debt_button = QPushButton("Write off as bad debt…")
         self.bad_debt_button.setToolTip(
             "Credit what is still owing as a bad debt (a credit note to the bad debt account)."
@@ -187,7 +197,13 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         caption = QLabel("Selected invoice:")
         caption.setObjectName("hint")
         actions.addWidget(caption)
-        for button in (self.approve_button, self.void_button, self.payment_button, self.bad_debt_button):
+        for button in (
+            self.approve_button,
+            self.void_button,
+            self.payment_button,
+            self.credit_notes_button,
+            self.bad_debt_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.send_button)
@@ -206,6 +222,7 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self.approve_button.clicked.connect(self._on_approve_button_clicked)
         self.void_button.clicked.connect(self._on_void_button_clicked)
         self.payment_button.clicked.connect(self._on_payment_button_clicked)
+        self.credit_notes_button.clicked.connect(self._on_credit_notes_button_clicked)
         self.bad_debt_button.clicked.connect(self._on_bad_debt_button_clicked)
         self.send_button.clicked.connect(self._on_send_button_clicked)
         if sync is not None:
@@ -246,6 +263,8 @@ class InvoicesView(EditableListView[InvoiceSummary]):
         self.void_button.setEnabled(status in (InvoiceStatus.DRAFT, InvoiceStatus.APPROVED))
         unpaid = row is not None and row.is_unpaid
         self.payment_button.setEnabled(unpaid)
+        # Open on a paid or credited invoice too: its credit notes are seen and voided there.
+        self.credit_notes_button.setEnabled(status is InvoiceStatus.APPROVED)
         self.bad_debt_button.setEnabled(unpaid)
         self.send_button.setEnabled(row is not None and row.sync.standing in SENDABLE)
 
@@ -304,6 +323,31 @@ class InvoicesView(EditableListView[InvoiceSummary]):
             )
         dialog.saved.connect(self._changed)
         self._open(dialog)
+        return dialog
+
+    def credit_notes_on_selected(self) -> CreditNotesDialog | None:
+        """Open the selected invoice's credit notes; each one raised or voided there shows here at once."""
+        row = self.selected()
+        if row is None:
+            return None
+        try:
+            dialog = CreditNotesDialog(
+                self._session_factory,
+                row.id,
+                today=self._today(),
+                confirm=self.confirm,
+                package=self.sync.package_label if self.sync is not None else "your accounting package",
+                parent=self,
+            )
+        except RuleError as refusal:
+            self._refuse(refusal, row.id)
+            return None
+        if self.credit_notes_dialog is not None:
+            self.credit_notes_dialog.deleteLater()
+        self.credit_notes_dialog = dialog
+        self.message.clear_message()
+        dialog.changed.connect(self._on_credit_notes_dialog_changed)
+        dialog.open()
         return dialog
 
     def write_off_selected(self) -> bool:
@@ -372,6 +416,14 @@ class InvoicesView(EditableListView[InvoiceSummary]):
 
     def _on_payment_button_clicked(self) -> None:
         self.record_payment_on_selected()
+
+    def _on_credit_notes_button_clicked(self) -> None:
+        self.credit_notes_on_selected()
+
+    def _on_credit_notes_dialog_changed(self, text: str) -> None:
+        # A credit note was raised or voided: the invoice's Paid / Owing / Status change, and it syncs.
+        if self.credit_notes_dialog is not None:
+            self._done(text, self.credit_notes_dialog.invoice.id)
 
     def _on_bad_debt_button_clicked(self) -> None:
         self.write_off_selected()
