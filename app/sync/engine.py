@@ -733,76 +733,19 @@ class SyncEngine:
         run.progress("Matching customers with contacts")
         contacts = self._all_contacts(run, fresh=bool(flying))
         matches = self._match_customers(run, parties, contacts)
-        to_create: list[_Planned] = []
-        with self.session_factory() as session, session.begin():
-            existing = links_by_key(session, scope, [RecordKey(SyncRecordType.CUSTOMER, c) for c in drafts])
-            for match in matches:
-                cid = int(match.party.key)
-                key = RecordKey(SyncRecordType.CUSTOMER, cid)
-                if match.partner is not None:
-                    link = ensure_link(session, scope, key, existing)
-                    self._linked(link, match.partner.key, revisions[cid])
-                    answer[cid] = RemoteRef(match.partner.key)
-                    run.summary.linked[SyncRecordType.CUSTOMER] += 1
-                    run.journal.add(
-                        SyncRecordType.CUSTOMER,
-                        cid,
-                        labels[cid],
-                        action=LINK,
-                        outcome=SyncOutcome.SUCCEEDED,
-                        remote_id=match.partner.key,
-                        message=f"Matched to the contact '{match.partner.name}' ({match.reason}); linked.",
-                    )
-                elif match.is_conflict:
-                    link = ensure_link(session, scope, key, existing)
-                    link.state = SyncState.NEEDS_REVIEW
-                    link.message = (
-                        f"Needs review: {match.reason}. Choose the contact in Customers -> Import from "
-                        "Accounting Package; its invoices wait until then."
-                    )
-                    answer[cid] = link.message
-                    run.summary.needs_review += 1
-                    run.journal.add(
-                        SyncRecordType.CUSTOMER,
-                        cid,
-                        labels[cid],
-                        action=MATCH,
-                        outcome=SyncOutcome.FAILED,
-                        message=link.message,
-                    )
-                else:
-                    to_create.append(
-                        _Planned(
-                            key=key,
-                            revision=revisions[cid],
-                            label=labels[cid],
-                            payload=drafts[cid],
-                            number=drafts[cid].contact_number,
-                        )
-                    )
-            run.journal.flush(session)
-        if to_create:
-            run.progress("Creating contacts for new customers")
-            write = _Write(
-                operation="create contacts",
-                action=CREATE,
-                send=lambda batch, key: self.provider.create_contacts(
-                    [p.payload for p in batch], request_key=key
-                ),
-                look_up=lambda batch: self._look_up_contacts(run, batch),
-            )
-            self._push_all(run, to_create, write)
-            run.contacts = None  # read again when next needed: the new contacts are Xero's now
-            with self.session_factory() as session:
-                links = links_by_key(session, scope, [p.key for p in to_create])
-                for planned in to_create:
-                    link = links.get(planned.key)
-                    if link is not None and link.remote_id:
-                        answer[planned.key.local_id] = RemoteRef(link.remote_id)
-                    else:
-                        answer[planned.key.local_id] = (
-                            link.message if link is not None and link.message else None
-                        ) or "Its contact could not be created yet; it is tried again at the next sync."
+        self._settle_contact_matches(
+            run,
+            SyncRecordType.CUSTOMER,
+            matches,
+            drafts,
+            labels,
+            revisions,
+            answer,
+            review=lambda reason: (
+                f"Needs review: {reason}. Choose the contact in Customers -> Import from Accounting Package; "
+                "its invoices wait until then."
+            ),
+        )
         return answer
 
     def _match_customers(self, run: _Run, parties: list[Party], contacts: list[Contact]) -> list[Any]:
@@ -897,22 +840,48 @@ class SyncEngine:
             if c.active
         )
         matches = match_all(parties, index, own_ids={p.key: p.key for p in parties}).matches
+        self._settle_contact_matches(
+            run,
+            SyncRecordType.SUPPLIER,
+            matches,
+            drafts,
+            labels,
+            revisions,
+            answer,
+            review=lambda reason: f"Needs review: {reason}. Link the supplier to its contact by hand.",
+        )
+        return answer
+
+    def _settle_contact_matches(
+        self,
+        run: _Run,
+        record_type: SyncRecordType,
+        matches: Sequence[Any],
+        drafts: dict[int, ContactDraft],
+        labels: dict[int, str],
+        revisions: dict[int, int],
+        answer: dict[int, RemoteRef | str],
+        *,
+        review: Callable[[str], str],
+    ) -> None:
+        """Link each party to its match, mark the contradicted ones for review, create contacts for the
+        rest; ``answer`` gets each one's contact, or why it has none yet."""
+        scope = run.scope
         to_create: list[_Planned] = []
         with self.session_factory() as session, session.begin():
-            existing = links_by_key(session, scope, [RecordKey(SyncRecordType.SUPPLIER, s) for s in drafts])
+            existing = links_by_key(session, scope, [RecordKey(record_type, local_id) for local_id in drafts])
             for match in matches:
-                sid = int(match.party.key)
-                key = RecordKey(SyncRecordType.SUPPLIER, sid)
+                local_id = int(match.party.key)
+                key = RecordKey(record_type, local_id)
                 if match.partner is not None:
-                    self._linked(
-                        ensure_link(session, scope, key, existing), match.partner.key, revisions[sid]
-                    )
-                    answer[sid] = RemoteRef(match.partner.key)
-                    run.summary.linked[SyncRecordType.SUPPLIER] += 1
+                    link = ensure_link(session, scope, key, existing)
+                    self._linked(link, match.partner.key, revisions[local_id])
+                    answer[local_id] = RemoteRef(match.partner.key)
+                    run.summary.linked[record_type] += 1
                     run.journal.add(
-                        SyncRecordType.SUPPLIER,
-                        sid,
-                        labels[sid],
+                        record_type,
+                        local_id,
+                        labels[local_id],
                         action=LINK,
                         outcome=SyncOutcome.SUCCEEDED,
                         remote_id=match.partner.key,
@@ -921,50 +890,49 @@ class SyncEngine:
                 elif match.is_conflict:
                     link = ensure_link(session, scope, key, existing)
                     link.state = SyncState.NEEDS_REVIEW
-                    link.message = f"Needs review: {match.reason}. Link the supplier to its contact by hand."
-                    answer[sid] = link.message
+                    link.message = review(match.reason)
+                    answer[local_id] = link.message
                     run.summary.needs_review += 1
                     run.journal.add(
-                        SyncRecordType.SUPPLIER,
-                        sid,
-                        labels[sid],
+                        record_type,
+                        local_id,
+                        labels[local_id],
                         action=MATCH,
                         outcome=SyncOutcome.FAILED,
                         message=link.message,
                     )
                 else:
+                    draft = drafts[local_id]
                     to_create.append(
                         _Planned(
-                            key=key,
-                            revision=revisions[sid],
-                            label=labels[sid],
-                            payload=drafts[sid],
-                            number=drafts[sid].contact_number,
+                            key, revisions[local_id], labels[local_id], draft, number=draft.contact_number
                         )
                     )
             run.journal.flush(session)
-        if to_create:
-            write = _Write(
-                operation="create contacts",
-                action=CREATE,
-                send=lambda batch, key: self.provider.create_contacts(
-                    [p.payload for p in batch], request_key=key
-                ),
-                look_up=lambda batch: self._look_up_contacts(run, batch),
-            )
-            self._push_all(run, to_create, write)
-            run.contacts = None  # read again when next needed: the new contacts are Xero's now
-            with self.session_factory() as session:
-                links = links_by_key(session, scope, [p.key for p in to_create])
-                for planned in to_create:
-                    link = links.get(planned.key)
-                    answer[planned.key.local_id] = (
-                        RemoteRef(link.remote_id)
-                        if link is not None and link.remote_id
-                        else (link.message if link is not None and link.message else "")
-                        or "Its contact could not be created yet; it is tried again at the next sync."
-                    )
-        return answer
+        if not to_create:
+            return
+        whose = "customers" if record_type is SyncRecordType.CUSTOMER else "suppliers"
+        run.progress(f"Creating contacts for new {whose}")
+        write = _Write(
+            operation="create contacts",
+            action=CREATE,
+            send=lambda batch, key: self.provider.create_contacts(
+                [p.payload for p in batch], request_key=key
+            ),
+            look_up=lambda batch: self._look_up_contacts(run, batch),
+        )
+        self._push_all(run, to_create, write)
+        run.contacts = None  # read again when next needed: the new contacts are Xero's now
+        with self.session_factory() as session:
+            created = links_by_key(session, scope, [p.key for p in to_create])
+        for planned in to_create:
+            made = created.get(planned.key)
+            if made is not None and made.remote_id:
+                answer[planned.key.local_id] = RemoteRef(made.remote_id)
+            else:
+                answer[planned.key.local_id] = (
+                    made.message if made is not None and made.message else None
+                ) or "Its contact could not be created yet; it is tried again at the next sync."
 
     @staticmethod
     def _linked(link: SyncRecord, remote_id: str, revision: int) -> None:
