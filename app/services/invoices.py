@@ -325,6 +325,13 @@ def create_credit_note(
             f"{invoice.number}.",
             field="amount",
         )
+    if date < invoice.date:
+        raise RuleError(
+            f"A credit note cannot be dated before its invoice ({invoice.date:%d/%m/%Y}).", field="date"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise RuleError("Say why the credit is given (it is printed on the credit note).", field="reason")
     if tax_rate is not None:
         tax = tax_in_inclusive(amount, tax_rate.rate)
     else:

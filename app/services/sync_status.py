@@ -1,4 +1,4 @@
-"""Where each invoice and customer stands with the accounting package, as the lists show it.
+"""Where each invoice, credit note and customer stands with the accounting package, as the lists show it.
 
 One word per record (Waiting, Sent, Failed, Needs review, Not due) and the reason behind it, read in the
 list's own query: the connection, its invoice start date and each record's link (``SyncRecord``) are
@@ -24,6 +24,7 @@ from app.models import (
     AccountingPackage,
     AccountingSettings,
     Connection,
+    CreditNote,
     Customer,
     Invoice,
     InvoiceStatus,
@@ -175,6 +176,97 @@ def customer_sync_state(
         f"Only paying customers go to {name}: it becomes a contact when its first invoice dated on or "
         "after the invoice start date is sent.",
     )
+
+
+def credit_note_sync_state(
+    *,
+    package: AccountingPackage | None,
+    start_date: dt.date | None,
+    invoice_date: dt.date,
+    invoice_sent: bool,
+    voided: bool,
+    revision: int,
+    link: LinkColumns,
+) -> RecordSyncState:
+    """A credit note's standing: it follows its invoice (start date, sent first), then is allocated."""
+    if package is None:
+        return NOT_CONNECTED
+    name = package.label
+    if start_date is None or invoice_date < start_date:
+        return RecordSyncState(
+            SyncStanding.NOT_DUE, f"Its invoice is not sent to {name} (before the invoice start date)."
+        )
+    pushed = link.pushed_revision or 0
+    if link.remote_id and pushed >= revision:
+        if voided:
+            return RecordSyncState(SyncStanding.SENT, f"Voided in {name} too.")
+        return RecordSyncState(SyncStanding.SENT, f"In {name}, allocated to its invoice.")
+    failed = _failure(link)
+    if failed is not None:
+        return failed
+    if voided and not link.remote_id:
+        return RecordSyncState(SyncStanding.NOT_DUE, f"Voided before it was sent: nothing goes to {name}.")
+    if voided:
+        return RecordSyncState(SyncStanding.WAITING, f"Voided here; voided in {name} at the next sync.")
+    if link.remote_id:
+        return RecordSyncState(SyncStanding.WAITING, f"In {name}; allocated to its invoice at the next sync.")
+    if not invoice_sent:
+        return RecordSyncState(
+            SyncStanding.WAITING, f"Goes to {name} right after its invoice, at the next sync."
+        )
+    return RecordSyncState(SyncStanding.WAITING, f"Goes to {name} at the next sync.")
+
+
+def credit_note_sync_states(session: Session, invoice_id: int) -> dict[int, RecordSyncState]:
+    """The standing of each of one invoice's credit notes, by credit note id, in one query."""
+    scope = connection_scope()
+    link = aliased(SyncRecord)
+    invoice_link = aliased(SyncRecord)
+    rows = session.execute(
+        select(
+            CreditNote.id,
+            CreditNote.revision,
+            CreditNote.voided,
+            Invoice.date,
+            scope.c.package,
+            scope.c.start_date,
+            invoice_link.remote_id,
+            link.state,
+            link.pushed_revision,
+            link.remote_id,
+            link.message,
+        )
+        .select_from(CreditNote)
+        .join(Invoice, CreditNote.invoice_id == Invoice.id)
+        .outerjoin(scope, true())
+        .outerjoin(link, link_condition(link, scope, SyncRecordType.CREDIT_NOTE, CreditNote.id))
+        .outerjoin(invoice_link, link_condition(invoice_link, scope, SyncRecordType.INVOICE, Invoice.id))
+        .where(CreditNote.invoice_id == invoice_id)
+    ).all()
+    return {
+        note_id: credit_note_sync_state(
+            package=package,
+            start_date=start_date,
+            invoice_date=invoice_date,
+            invoice_sent=bool(invoice_remote),
+            voided=voided,
+            revision=revision,
+            link=LinkColumns(state, pushed, remote_id, message),
+        )
+        for (
+            note_id,
+            revision,
+            voided,
+            invoice_date,
+            package,
+            start_date,
+            invoice_remote,
+            state,
+            pushed,
+            remote_id,
+            message,
+        ) in rows
+    }
 
 
 def _failure(link: LinkColumns) -> RecordSyncState | None:

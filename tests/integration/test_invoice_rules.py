@@ -414,6 +414,13 @@ def test_a_credit_note_reduces_the_amount_owing(database: Database) -> None:
         with pytest.raises(RuleError) as refused:
             create_credit_note(s, invoice, amount=D("0"), date=TODAY, reason="Nothing")
         assert refused.value.field == "amount"
+        with pytest.raises(RuleError, match="before its invoice") as refused:
+            day_before = invoice.date - dt.timedelta(days=1)
+            create_credit_note(s, invoice, amount=D("1"), date=day_before, reason="x")
+        assert refused.value.field == "date"
+        with pytest.raises(RuleError, match="Say why") as refused:
+            create_credit_note(s, invoice, amount=D("1"), date=TODAY, reason="   ")
+        assert refused.value.field == "reason"
 
 
 def test_voiding_a_credit_note_makes_the_invoice_owing_again_and_then_voidable(database: Database) -> None:

@@ -7,6 +7,7 @@ queries on the connection, its start date and each record's link.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal as D
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from app.db import Database
 from app.models import (
     AccountingPackage,
     AccountingSettings,
+    CreditNote,
     Customer,
     Invoice,
     SyncRecord,
@@ -21,8 +23,8 @@ from app.models import (
     SyncState,
 )
 from app.services.connections import ConnectionBook
-from app.services.invoices import invoice_summaries, void_invoice
-from app.services.sync_status import SyncStanding, customer_sync_states
+from app.services.invoices import create_credit_note, invoice_summaries, void_credit_note, void_invoice
+from app.services.sync_status import SyncStanding, credit_note_sync_states, customer_sync_states
 from tests.integration.sync.conftest import Business
 
 TODAY = dt.date(2026, 11, 27)
@@ -71,7 +73,9 @@ def link(
         )
 
 
-def revision_of(database: Database, model: type[Invoice] | type[Customer], record_id: int) -> int:
+def revision_of(
+    database: Database, model: type[Invoice] | type[Customer] | type[CreditNote], record_id: int
+) -> int:
     with database.session_factory() as session:
         return session.get_one(model, record_id).revision
 
@@ -178,3 +182,59 @@ def test_each_customer_says_whether_it_is_a_contact_yet(database: Database) -> N
     assert states[only_old].standing is SyncStanding.NOT_DUE
     assert states[review].standing is SyncStanding.NEEDS_REVIEW and states[review].label == "Needs review"
     assert states[review].reason == "Needs review: the ABN belongs to another contact."
+
+
+def test_each_credit_note_says_where_it_stands_following_its_invoice(database: Database) -> None:
+    business = Business(database)
+    customer = business.customer("Wattle Street Dental")
+    lines = [("Labour", "10", "100.00")]
+    old_invoice = business.invoice(customer, lines, date=START - dt.timedelta(days=3))
+    connect(database)
+    invoice = business.invoice(customer, lines, date=TODAY)
+
+    def credit(on: int) -> int:
+        with database.session_factory() as session, session.begin():
+            note = create_credit_note(
+                session, session.get_one(Invoice, on), amount=D("11.00"), date=TODAY, reason="Goodwill"
+            )
+            return note.id
+
+    def void(note_id: int) -> None:
+        with database.session_factory() as session, session.begin():
+            void_credit_note(session, session.get_one(CreditNote, note_id))
+
+    before_start = credit(old_invoice)
+    after_invoice = credit(invoice)
+    with database.session_factory() as session:
+        first = credit_note_sync_states(session, invoice)[after_invoice]
+    assert first.standing is SyncStanding.WAITING and "right after its invoice" in first.reason
+    invoice_revision = revision_of(database, Invoice, invoice)
+    link(database, SyncRecordType.INVOICE, invoice, remote_id="x-1", pushed=invoice_revision)
+    waiting = credit(invoice)
+    created = credit(invoice)
+    link(database, SyncRecordType.CREDIT_NOTE, created, remote_id="cn-1")
+    sent = credit(invoice)
+    sent_revision = revision_of(database, CreditNote, sent)
+    link(database, SyncRecordType.CREDIT_NOTE, sent, remote_id="cn-2", pushed=sent_revision)
+    voided_unsent = credit(invoice)
+    void(voided_unsent)
+    voided_sent = credit(invoice)
+    link(database, SyncRecordType.CREDIT_NOTE, voided_sent, remote_id="cn-3", pushed=1)
+    void(voided_sent)
+    failed = credit(invoice)
+    link(database, SyncRecordType.CREDIT_NOTE, failed, state=SyncState.FAILED, message="Choose the account.")
+
+    with database.session_factory() as session:
+        states = credit_note_sync_states(session, invoice)
+        old = credit_note_sync_states(session, old_invoice)
+    assert old[before_start].standing is SyncStanding.NOT_DUE
+    assert set(states) == {after_invoice, waiting, created, sent, voided_unsent, voided_sent, failed}
+    assert states[after_invoice] == states[waiting]  # its invoice is in Xero now
+    assert states[waiting].standing is SyncStanding.WAITING
+    assert states[waiting].reason == "Goes to Xero at the next sync."
+    assert states[created].standing is SyncStanding.WAITING and "allocated" in states[created].reason
+    assert states[sent].standing is SyncStanding.SENT and states[sent].label == "Sent"
+    assert states[voided_unsent].standing is SyncStanding.NOT_DUE
+    assert states[voided_sent].standing is SyncStanding.WAITING
+    assert states[voided_sent].reason == "Voided here; voided in Xero at the next sync."
+    assert states[failed].standing is SyncStanding.FAILED and states[failed].reason == "Choose the account."
