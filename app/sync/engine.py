@@ -74,6 +74,7 @@ from app.models import (
     InvoiceLine,
     InvoiceStatus,
     Job,
+    PackageAccount,
     PackageTaxRate,
     Payment,
     PaymentMethod,
@@ -2107,7 +2108,43 @@ class SyncEngine:
                 "supplier's invoice arrives."
             )
         notes.append("Draft invoices and draft supplier invoices are not sent until approved / accepted.")
+        changes = self._flag_unknown_accounts(session, scope, changes)
         return SyncPlan(self.package.label, tuple(changes), tuple(new_contacts.values()), tuple(notes))
+
+    def _flag_unknown_accounts(
+        self, session: Session, scope: Scope, changes: list[PlannedChange]
+    ) -> list[PlannedChange]:
+        """A change posting to an account the package's chart lacks (or has archived) would be refused:
+        say so in the preview, against the refreshed chart (nothing is said before a first refresh)."""
+        chart = {
+            code.upper(): active
+            for code, active in session.execute(
+                select(PackageAccount.code, PackageAccount.active).where(
+                    PackageAccount.package == scope.package, PackageAccount.tenant_id == scope.tenant_id
+                )
+            )
+            if code
+        }
+        if not chart:
+            return changes
+        name = self.package.label
+        flagged: list[PlannedChange] = []
+        for change in changes:
+            problems = []
+            for account in dict.fromkeys(p.account for p in change.postings):
+                active = chart.get(account.code.upper())
+                if active is None:
+                    problems.append(f"Account {account.code} is not in {name}'s chart of accounts.")
+                elif not active:
+                    problems.append(f"Account {account.label} is archived in {name}.")
+            if problems and change.problem is None:
+                problems.append(
+                    "Choose another account (Accounts Integration, or the income code of the job type / "
+                    "material), or Refresh Chart of Accounts if it was just added."
+                )
+                change = replace(change, problem=" ".join(problems))
+            flagged.append(change)
+        return flagged
 
     def _deposit_for_plan(self, settings: _Settings, payment: Payment) -> AccountChoice:
         return deposit_account_for(

@@ -79,6 +79,10 @@ def test_an_invoice_that_cannot_be_sent_fails_alone_and_the_others_go(
     job_type = business.job_type("Solar install", income_code="999")  # no such account in Xero
     job = business.job(customer, job_type)
     bad = business.invoice(customer, job_id=job)
+    # The preview says so before anything is sent.
+    problems = {change.key.local_id: change.problem for change in books.engine().preview().changes}
+    assert problems[good] is None
+    assert problems[bad] is not None and "Account 999 is not in Xero's chart of accounts" in problems[bad]
 
     summary = books.sync()
 
