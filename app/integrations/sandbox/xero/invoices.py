@@ -598,7 +598,10 @@ def _next_number(call: ApiCall, kind: DocumentKind) -> str:
 
 
 def _number_taken(call: ApiCall, kind: DocumentKind, number: str, own_id: str | None) -> bool:
-    for other in call.records.all(kind.kind):
+    """Whether another sales document of this kind holds ``number`` (case as given; a voided one still
+    holds its number, a deleted one gives it up). Every save keys a document by its number, so only the
+    documents holding this number are read."""
+    for other in call.records.all_with_key(kind.kind, number):
         if other.get(kind.number_field) != number or other[kind.id_field] == own_id:
             continue
         if other.get("Type") == kind.sales_type and other.get("Status") != "DELETED":

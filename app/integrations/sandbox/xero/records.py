@@ -50,6 +50,14 @@ class Records:
         )
         return None if row is None else load_document(row.document)
 
+    def all_with_key(self, kind: str, key: str) -> list[Document]:
+        """Every record of ``kind`` whose code / number / tax type is ``key`` (exact), through the lookup
+        index: what a uniqueness check reads, however many records the organisation holds."""
+        query = select(XeroRecord.document).where(
+            XeroRecord.tenant_id == self.tenant_id, XeroRecord.kind == kind, XeroRecord.lookup_key == key
+        )
+        return [load_document(text) for text in self.session.scalars(query)]
+
     def all(self, kind: str, *, modified_since: dt.datetime | None = None) -> list[Document]:
         """Every record of ``kind`` in Xero's default order: UpdatedDateUTC, then creation."""
         query = select(XeroRecord.document).where(
