@@ -1680,6 +1680,9 @@ class SyncEngine:
                 refusals=[(p.key.record_type.value, p.key.local_id, refused.get(p.key, 0)) for p in pending],
             )
             if write.look_up is not None:
+                limiter = self._limiter()
+                if limiter is not None:
+                    limiter.wait_for_turn()  # a cancel while waiting sends nothing and notes nothing
                 self._mark_in_flight(run, pending, key)
             try:
                 outcomes = write.send(pending, key)

@@ -136,6 +136,24 @@ class XeroLimiter:
                 self._in_flight -= 1
                 self._lock.notify_all()
 
+    def wait_for_turn(self) -> None:
+        """Wait until a call may go, without taking a slot: a write calls it before noting its request
+        as in flight, so a cancel during a long wait leaves nothing to look up at the next run."""
+        with self._lock:
+            while True:
+                if self.cancel is not None:
+                    self.cancel.raise_if_cancelled()
+                wait = self._wait_needed_locked()
+                if wait <= 0:
+                    return
+                self._lock.release()
+                try:
+                    cut_short = self.clock.sleep(wait, self.cancel)
+                finally:
+                    self._lock.acquire()
+                if not cut_short:
+                    self.waited += wait
+
     def _enter(self) -> None:
         with self._lock:
             while True:

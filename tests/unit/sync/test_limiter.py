@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-from app.services.progress import CancelToken
+import pytest
+
+from app.services.progress import Cancelled, CancelToken
 from app.sync.limiter import RateLimits, RetryPolicy, XeroLimiter
 
 
@@ -83,3 +85,18 @@ def test_no_more_than_the_concurrent_limit_in_flight() -> None:
 def test_retry_waits_grow_to_a_ceiling() -> None:
     policy = RetryPolicy(attempts=6, first_wait=1.0, longest_wait=10.0)
     assert [policy.wait_before(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 8.0, 10.0]
+
+
+def test_waiting_for_a_turn_takes_no_slot_and_a_cancel_cuts_it_short() -> None:
+    clock = StepClock()
+    limiter = XeroLimiter(clock, RateLimits(per_minute=2, margin=0.0))
+    _calls(limiter, 2)
+    limiter.wait_for_turn()  # the window is spent: waits for it to pass
+    assert clock.slept == [60.0] and limiter.calls == 2
+    _calls(limiter, 2)
+    cancel = CancelToken()
+    cancel.cancel()
+    limiter.cancel = cancel
+    with pytest.raises(Cancelled):
+        limiter.wait_for_turn()
+    assert clock.slept == [60.0] and limiter.calls == 4
