@@ -1,10 +1,12 @@
 """An invoice's credit notes: see them, raise one, void one.
 
 ``CreditNotesDialog`` lists the credit notes of one approved invoice (bad debt write-offs among them) with
-what the invoice is owing, and offers *Raise credit note…* (``RaiseCreditNoteDialog``: amount, date,
-reason, each refusal shown beside its field) and *Void credit note…* (asked first, refused with the reason
-when it cannot be done). Every write is one short transaction; after each the dialog reads the invoice
-again and emits ``changed`` so the Invoices screen shows the new amounts and the sync is told.
+what the invoice is owing and where each note stands with the accounting package (its Sync column, as on the
+Invoices list; left out when nothing is connected), and offers *Raise credit note…*
+(``RaiseCreditNoteDialog``: amount, date, reason, each refusal shown beside its field) and *Void credit
+note…* (asked first, saying so when the note is voided in the package too; refused with the reason when it
+cannot be done). Every write is one short transaction; after each the dialog reads the invoice again and
+emits ``changed`` so the Invoices screen shows the new amounts and the sync is told.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ from app.models import CreditNote, Invoice, InvoiceStatus
 from app.services.errors import RuleError
 from app.services.invoices import check_can_void_credit_note, create_credit_note, void_credit_note
 from app.services.money import ZERO, format_money
+from app.services.sync_status import NOT_CONNECTED, RecordSyncState, SyncStanding, credit_note_sync_states
 from app.views.invoice_editor import date_edit, from_qdate, to_qdate
 from app.views.record_editor import Confirm, RecordEditorDialog, ScreenMessage, ask_yes_no, read_money
 from app.views.table_models import Column, RecordTableModel
 
 VOIDED_COLOUR = "#757575"
+SYNC_ATTENTION_COLOUR = "#b00020"
+SYNC_COLUMN = 6  # its place in credit_note_columns
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,15 @@ class CreditNoteRow:
     is_bad_debt: bool
     amount: Decimal
     voided: bool
+    sync: RecordSyncState
+
+
+def is_in_package(state: RecordSyncState) -> bool:
+    """Whether the package holds a credit note still in effect, by its standing: sent and up to date, or
+    created there with only its allocation to go (the waiting note whose reason begins "In Xero")."""
+    if state.standing is SyncStanding.SENT:
+        return True
+    return state.standing is SyncStanding.WAITING and state.reason.startswith("In ")
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,11 @@ class InvoiceCredits:
     notes: tuple[CreditNoteRow, ...]
 
     @property
+    def connected(self) -> bool:
+        """Whether its notes have a standing with a package to show (nothing is said when not connected)."""
+        return any(note.sync.standing is not SyncStanding.NOT_CONNECTED for note in self.notes)
+
+    @property
     def settled_text(self) -> str:
         """What makes up what is owing: "$110.00 in total, $10.00 paid, $20.00 credited"."""
         parts = [f"{format_money(self.total)} in total"]
@@ -84,8 +103,8 @@ class InvoiceCredits:
 
 
 def invoice_credits(session: Session, invoice_id: int) -> InvoiceCredits | None:
-    """The invoice ``invoice_id`` with its payments and credit notes (three small queries), or None when
-    it is gone."""
+    """The invoice ``invoice_id`` with its payments and credit notes, and where each note stands with the
+    package (four small queries), or None when it is gone."""
     invoice = session.scalars(
         select(Invoice)
         .where(Invoice.id == invoice_id)
@@ -98,6 +117,7 @@ def invoice_credits(session: Session, invoice_id: int) -> InvoiceCredits | None:
     if invoice is None:
         return None
     notes = sorted(invoice.credit_notes, key=lambda note: (note.date, note.id))
+    states = credit_note_sync_states(session, invoice.id) if notes else {}
     return InvoiceCredits(
         id=invoice.id,
         number=invoice.number,
@@ -117,6 +137,7 @@ def invoice_credits(session: Session, invoice_id: int) -> InvoiceCredits | None:
                 is_bad_debt=note.is_bad_debt,
                 amount=note.total,
                 voided=note.voided,
+                sync=states.get(note.id, NOT_CONNECTED),
             )
             for note in notes
         ),
@@ -126,6 +147,9 @@ def invoice_credits(session: Session, invoice_id: int) -> InvoiceCredits | None:
 def credit_note_columns(invoice_number: str) -> tuple[Column[CreditNoteRow], ...]:
     def grey_if_voided(row: CreditNoteRow) -> str | None:
         return VOIDED_COLOUR if row.voided else None
+
+    def sync_colour(row: CreditNoteRow) -> str | None:
+        return SYNC_ATTENTION_COLOUR if row.sync.standing.needs_attention else grey_if_voided(row)
 
     def status_tooltip(row: CreditNoteRow) -> str:
         if row.voided:
@@ -151,6 +175,9 @@ def credit_note_columns(invoice_number: str) -> tuple[Column[CreditNoteRow], ...
             tooltip=status_tooltip,
             colour=grey_if_voided,
         ),
+        # Where it stands with the package, as on the Invoices list; the reason (the package's own, when it
+        # refused) as the tip.
+        Column("Sync", lambda r: r.sync.label, tooltip=lambda r: r.sync.reason, colour=sync_colour),
     )
 
 
@@ -207,9 +234,8 @@ class RaiseCreditNoteDialog(RecordEditorDialog):
 
     def write(self, session: Session) -> None:
         amount = read_money(self.amount_edit, "amount")
+        # The amount, date and reason are checked by create_credit_note, each refusal naming its field.
         reason = " ".join(self.reason_edit.text().split())
-        if not reason:
-            raise RuleError("Say why the credit is given (the customer sees it).", field="reason")
         invoice = session.get(Invoice, self.record_id) if self.record_id is not None else None
         if invoice is None:
             raise RuleError("This invoice has been deleted meanwhile; close this window.")
@@ -226,7 +252,9 @@ class CreditNotesDialog(QDialog):
 
     Signals: ``changed(text)`` after a credit note is raised or voided (``text`` says what happened, for
     the screen behind). Attributes: ``heading``, ``owing_label``, ``empty_label``, ``table``, ``model``
-    (a RecordTableModel of ``CreditNoteRow``), ``message`` (what happened, or why something was refused),
+    (a RecordTableModel of ``CreditNoteRow``), ``sync_note`` (where the chosen note stands with the package
+    and why, beneath the list; hidden when nothing is connected), ``message`` (what happened, or why
+    something was refused),
     ``raise_button``, ``void_button``, ``close_button``, ``raise_dialog`` (the Raise dialog opened last),
     ``invoice`` (the ``InvoiceCredits`` shown). ``confirm(title, question)`` is asked before voiding;
     ``package`` names the accounting package in what is said.
@@ -289,6 +317,12 @@ class CreditNotesDialog(QDialog):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the reason takes the spare width
+        # The Sync column's reason for the chosen note, so a failure's cause is read without hovering.
+        self.sync_note = QLabel()
+        self.sync_note.setObjectName("hint")
+        self.sync_note.setTextFormat(Qt.TextFormat.PlainText)  # the package's own words, never markup
+        self.sync_note.setWordWrap(True)
+        self.sync_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message = ScreenMessage()
 
         self.raise_button = QPushButton("Raise credit note…")
@@ -311,6 +345,7 @@ class CreditNotesDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.sync_note)
         layout.addWidget(buttons)
 
         self.raise_button.clicked.connect(self._on_raise_button_clicked)
@@ -369,14 +404,17 @@ class CreditNotesDialog(QDialog):
                 check_can_void_credit_note(note)
                 owing_after = note.invoice.amount_due + note.total
                 number, amount, invoice_number = note.number, note.total, note.invoice.number
+                # Read again: a sync may have sent it since the list was read.
+                state = credit_note_sync_states(session, note.invoice_id).get(note.id, NOT_CONNECTED)
         except RuleError as refusal:
             return self._refuse(refusal, row.id)
         question = (
             f"Void credit note {number}?\n\n"
             f"The {format_money(amount)} credit comes off invoice {invoice_number}, which is then owing "
-            f"{format_money(owing_after)} again. If it was sent to {self._package}, it is voided there at "
-            "the next sync."
+            f"{format_money(owing_after)} again."
         )
+        if is_in_package(state):
+            question += f" It is voided in {self._package} at the next sync."
         if not self.confirm("Void credit note", question):
             self.message.clear_message()
             return False
@@ -403,6 +441,8 @@ class CreditNotesDialog(QDialog):
         self.owing_label.setText(f"<b>{format_money(invoice.owing)} owing</b> ({invoice.settled_text}).")
         self.model.set_rows(invoice.notes)
         self.empty_label.setVisible(not invoice.notes)
+        # Not connected: every note's Sync would be blank, so the column says nothing and is left out.
+        self.table.setColumnHidden(SYNC_COLUMN, not invoice.connected)
         if chosen is not None:
             self.select_id(chosen.id)
         elif invoice.notes:
@@ -428,7 +468,19 @@ class CreditNotesDialog(QDialog):
                 "only on approved invoices."
             )
         # Stays available on a voided note so the refusal can say why.
-        self.void_button.setEnabled(self.selected() is not None)
+        chosen = self.selected()
+        self.void_button.setEnabled(chosen is not None)
+        self._update_sync_note(chosen)
+
+    def _update_sync_note(self, chosen: CreditNoteRow | None) -> None:
+        if chosen is None or chosen.sync.standing is SyncStanding.NOT_CONNECTED:
+            self.sync_note.setVisible(False)
+            self.sync_note.clear()
+            return
+        self.sync_note.setText(f"Sync of {chosen.number}: {chosen.sync.label} — {chosen.sync.reason}")
+        attention = chosen.sync.standing.needs_attention
+        self.sync_note.setStyleSheet(f"color: {SYNC_ATTENTION_COLOUR};" if attention else "")
+        self.sync_note.setVisible(True)
 
     def _refuse(self, refusal: RuleError, note_id: int) -> bool:
         self.reload()  # someone may have changed it meanwhile: show it as it is now

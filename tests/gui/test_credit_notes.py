@@ -3,6 +3,8 @@
 Driven with qtbot on a real database; every step is checked in the database as well as on the screen.
 Confirmations go through an injected stand-in (``Answers``), never a patched message box. The screen holds
 a real ``SyncController`` (its schedule never runs a sync in a test) to show each change is due to sync.
+Where a note stands with Xero comes from a saved connection and ``SyncRecord`` links written as a sync
+would write them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db import Database
-from app.models import CreditNote, Customer, Invoice, TaxRate
+from app.models import (
+    AccountingPackage,
+    AccountingSettings,
+    CreditNote,
+    Customer,
+    Invoice,
+    SyncRecord,
+    SyncRecordType,
+    SyncState,
+    TaxRate,
+)
+from app.services.connections import ConnectionBook
 from app.services.invoices import (
     InvoiceDraft,
     LineDraft,
@@ -29,12 +43,13 @@ from app.services.invoices import (
     write_off_bad_debt,
 )
 from app.sync.schedule import SyncSchedule
-from app.views.credit_notes_dialog import CreditNotesDialog, RaiseCreditNoteDialog
+from app.views.credit_notes_dialog import SYNC_COLUMN, CreditNotesDialog, RaiseCreditNoteDialog
 from app.views.invoices_view import InvoicesView
 from app.views.sync_controller import SyncController
 
 TODAY = dt.date(2026, 3, 2)
 HOUR = dt.timedelta(hours=1)
+TENANT = "tenant-1"
 
 
 class Answers:
@@ -113,6 +128,55 @@ def credit(database: Database, invoice_id: int, amount: str, reason: str = "Disc
             s, s.get_one(Invoice, invoice_id), amount=D(amount), date=TODAY, reason=reason
         )
         return note.id
+
+
+def void(database: Database, note_id: int) -> None:
+    with database.session_factory() as s, s.begin():
+        void_credit_note(s, s.get_one(CreditNote, note_id))
+
+
+def connect_xero(database: Database, *, start: dt.date = TODAY) -> None:
+    """Connected to Xero (as after consent), invoices dated on or after ``start`` syncing."""
+    ConnectionBook(database.session_factory).save_connected(
+        package="xero",
+        tenant_id=TENANT,
+        tenant_name="Demo Company (AU)",
+        secret_key="xero-test",
+        scope="accounting.transactions",
+        sandbox=True,
+        at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    )
+    with database.session_factory() as s, s.begin():
+        s.scalars(select(AccountingSettings)).one().invoice_start_date = start
+
+
+def link(
+    database: Database,
+    record_type: SyncRecordType,
+    local_id: int,
+    *,
+    remote_id: str | None = None,
+    sent: bool = True,
+    state: SyncState = SyncState.WAITING,
+    message: str = "",
+) -> None:
+    """The record's link as a sync leaves it: created in Xero as ``remote_id``, and with its current
+    revision there when ``sent`` (else only an earlier one, e.g. a credit note not yet allocated)."""
+    model = Invoice if record_type is SyncRecordType.INVOICE else CreditNote
+    with database.session_factory() as s, s.begin():
+        revision = s.get_one(model, local_id).revision
+        s.add(
+            SyncRecord(
+                package=AccountingPackage.XERO,
+                tenant_id=TENANT,
+                record_type=record_type,
+                local_id=local_id,
+                remote_id=remote_id,
+                pushed_revision=revision if sent and remote_id else 0,
+                state=state,
+                message=message,
+            )
+        )
 
 
 def notes_in_database(database: Database) -> list[CreditNote]:
@@ -194,8 +258,11 @@ def test_raising_a_credit_note_takes_it_off_what_is_owing_in_the_list(
     # The dialog lists it, chosen, and says what the invoice is owing now.
     qtmodeltester.check(dialog.model)
     assert listed(dialog) == [
-        ("CN-100", "02/03/2026", "Discount agreed for the late finish", "Credit", "$33.00", "Credited")
+        ("CN-100", "02/03/2026", "Discount agreed for the late finish", "Credit", "$33.00", "Credited", "")
     ]
+    # Nothing is connected: the Sync column would be blank, so it is left out, and nothing is said of it.
+    assert dialog.table.isColumnHidden(SYNC_COLUMN)
+    assert not dialog.sync_note.isVisible()
     assert dialog.selected() is not None and dialog.selected().number == "CN-100"  # type: ignore[union-attr]
     assert not dialog.empty_label.isVisible() and dialog.void_button.isEnabled()
     assert "$77.00 owing" in dialog.owing_label.text() and "$33.00 credited" in dialog.owing_label.text()
@@ -226,12 +293,19 @@ def test_an_amount_above_what_is_owing_is_refused_beside_the_amount_and_nothing_
     assert raising.problem("amount") == "$120.00 is more than the $100.00 owing on INV-1000."
     assert raising.problem("reason") == ""
 
-    # A reason is required, and a word is no amount: each refused beside its own field.
+    # A reason is required, the date cannot come before the invoice's, and a word is no amount: each
+    # refused beside its own field, in the words of the rule that refuses it.
     raising.amount_edit.setText("20")
     raising.reason_edit.setText("   ")
     assert not raising.save()
-    assert raising.problem("reason") == "Say why the credit is given (the customer sees it)."
-    assert raising.problem("amount") == ""
+    assert raising.problem("reason") == "Say why the credit is given (it is printed on the credit note)."
+    assert (raising.problem("amount"), raising.problem("date")) == ("", "")
+    raising.reason_edit.setText("Overcharged")
+    raising.date_edit.setDate(TODAY - dt.timedelta(days=1))
+    assert not raising.save()
+    assert raising.problem("date") == "A credit note cannot be dated before its invoice (02/03/2026)."
+    assert (raising.problem("amount"), raising.problem("reason")) == ("", "")
+    raising.date_edit.setDate(TODAY)
     raising.amount_edit.setText("twenty")
     raising.reason_edit.setText("Overcharged")
     assert not raising.save()
@@ -269,8 +343,9 @@ def test_voiding_asks_then_the_note_shows_voided_and_the_invoice_is_owing_again(
     assert answers.questions == [
         (
             "Void credit note",
+            # Nothing is connected, so nothing is said of Xero.
             "Void credit note CN-100?\n\nThe $11.00 credit comes off invoice INV-1000, which is then owing "
-            "$88.00 again. If it was sent to Xero, it is voided there at the next sync.",
+            "$88.00 again.",
         )
     ]
     voided, kept = notes_in_database(sqlite_database)
@@ -340,9 +415,107 @@ def test_credit_notes_open_on_approved_invoices_only_and_a_fully_credited_one_of
 
     dialog = open_credit_notes(view, written_off)
     assert listed(dialog) == [
-        ("CN-100", "02/03/2026", "Bad debt written off", "Bad debt written off", "$55.00", "Credited")
+        ("CN-100", "02/03/2026", "Bad debt written off", "Bad debt written off", "$55.00", "Credited", "")
     ]
     assert "$0.00 owing" in dialog.owing_label.text()
     assert not dialog.raise_button.isEnabled()
     assert "Nothing is owing on INV-1001" in dialog.raise_button.toolTip()
     assert dialog.void_button.isEnabled()
+
+
+def test_the_sync_column_says_where_each_note_stands_with_xero_and_why(
+    qtmodeltester: ModelTester, view: InvoicesView, sqlite_database: Database
+) -> None:
+    connect_xero(sqlite_database)
+    invoice_id = an_invoice(sqlite_database)
+    link(sqlite_database, SyncRecordType.INVOICE, invoice_id, remote_id="inv-1")
+    sent = credit(sqlite_database, invoice_id, "11", reason="Part refund")
+    link(sqlite_database, SyncRecordType.CREDIT_NOTE, sent, remote_id="cn-1")
+    credit(sqlite_database, invoice_id, "5.50", reason="Discount")  # waiting: never sent
+    voided_unsent = credit(sqlite_database, invoice_id, "2.20", reason="Typed twice")
+    void(sqlite_database, voided_unsent)
+    failed = credit(sqlite_database, invoice_id, "1.10", reason="Goodwill")
+    link(
+        sqlite_database,
+        SyncRecordType.CREDIT_NOTE,
+        failed,
+        state=SyncState.FAILED,
+        message="Xero has no account 260 for credit notes.",
+    )
+
+    dialog = open_credit_notes(view, invoice_id)
+    qtmodeltester.check(dialog.model)
+    assert not dialog.table.isColumnHidden(SYNC_COLUMN)
+    model = dialog.model
+    assert model.headerData(SYNC_COLUMN, Qt.Orientation.Horizontal) == "Sync"
+    assert [(r[0], r[SYNC_COLUMN]) for r in listed(dialog)] == [
+        ("CN-100", "Sent"),
+        ("CN-101", "Waiting"),
+        ("CN-102", "Not due"),
+        ("CN-103", "Failed"),
+    ]
+    tips = [
+        model.index(row, SYNC_COLUMN).data(Qt.ItemDataRole.ToolTipRole) for row in range(model.rowCount())
+    ]
+    assert tips == [
+        "In Xero, allocated to its invoice.",
+        "Goes to Xero at the next sync.",
+        "Voided before it was sent: nothing goes to Xero.",
+        "Xero has no account 260 for credit notes.",
+    ]
+    # A failure stands out in the attention colour; a voided note is greyed like the rest of its row.
+    colours = [
+        model.index(row, SYNC_COLUMN).data(Qt.ItemDataRole.ForegroundRole) for row in range(model.rowCount())
+    ]
+    assert [c.name() if c is not None else None for c in colours] == [
+        None,
+        None,
+        "#757575",
+        "#b00020",
+    ]
+    # The chosen note's reason is spelt out beneath the list, so a failure is read without hovering.
+    assert dialog.select_id(failed) and dialog.sync_note.isVisible()
+    assert dialog.sync_note.text() == "Sync of CN-103: Failed — Xero has no account 260 for credit notes."
+    assert dialog.select_id(sent)
+    assert dialog.sync_note.text() == "Sync of CN-100: Sent — In Xero, allocated to its invoice."
+
+
+def test_a_note_dated_on_an_invoice_before_the_start_date_is_not_due(
+    view: InvoicesView, sqlite_database: Database
+) -> None:
+    connect_xero(sqlite_database, start=TODAY + dt.timedelta(days=1))
+    invoice_id = an_invoice(sqlite_database)
+    credit(sqlite_database, invoice_id, "11")
+    dialog = open_credit_notes(view, invoice_id)
+    assert [r[SYNC_COLUMN] for r in listed(dialog)] == ["Not due"]
+    assert dialog.model.index(0, SYNC_COLUMN).data(Qt.ItemDataRole.ToolTipRole) == (
+        "Its invoice is not sent to Xero (before the invoice start date)."
+    )
+
+
+def test_the_void_question_says_it_is_voided_in_xero_only_for_a_note_xero_holds(
+    view: InvoicesView, sqlite_database: Database, answers: Answers, controller: SyncController
+) -> None:
+    connect_xero(sqlite_database)
+    invoice_id = an_invoice(sqlite_database)
+    link(sqlite_database, SyncRecordType.INVOICE, invoice_id, remote_id="inv-1")
+    sent = credit(sqlite_database, invoice_id, "11")
+    link(sqlite_database, SyncRecordType.CREDIT_NOTE, sent, remote_id="cn-1")
+    created = credit(sqlite_database, invoice_id, "11")  # in Xero, its allocation still to go
+    link(sqlite_database, SyncRecordType.CREDIT_NOTE, created, remote_id="cn-2", sent=False)
+    never_sent = credit(sqlite_database, invoice_id, "11")
+    dialog = open_credit_notes(view, invoice_id)
+    assert [r[SYNC_COLUMN] for r in listed(dialog)] == ["Sent", "Waiting", "Waiting"]
+
+    for note_id in (sent, created, never_sent):
+        answers.answers.append(False)
+        assert dialog.select_id(note_id)
+        assert not dialog.void_selected()
+    intro = "The $11.00 credit comes off invoice INV-1000, which is then owing $88.00 again."
+    assert [question for _title, question in answers.questions] == [
+        f"Void credit note CN-100?\n\n{intro} It is voided in Xero at the next sync.",
+        f"Void credit note CN-101?\n\n{intro} It is voided in Xero at the next sync.",
+        f"Void credit note CN-102?\n\n{intro}",
+    ]
+    assert [note.voided for note in notes_in_database(sqlite_database)] == [False, False, False]
+    assert controller.schedule.push_due_at() is None
