@@ -498,6 +498,17 @@ def map_credit_note(
     )
 
 
+def _own_or_default(
+    code: str | None, name: str | None, default: AccountChoice | None, problem: str
+) -> AccountChoice:
+    """A record's own account where it has one, else the default from the settings, else ``problem``."""
+    if code:
+        return AccountChoice(code, name or "")
+    if default is not None:
+        return default
+    raise MappingProblem(problem)
+
+
 def map_supplier_invoice(
     bill: SupplierInvoice,
     *,
@@ -512,15 +523,13 @@ def map_supplier_invoice(
     keyed: list[tuple[str, DocumentLine]] = []
     postings: dict[str, AccountAmount] = {}
     for position, line in enumerate(bill.lines):
-        if line.income_account_code:
-            account = AccountChoice(line.income_account_code, line.income_account_name or "")
-        elif default_account is not None:
-            account = default_account
-        else:
-            raise MappingProblem(
-                f"Supplier invoice {bill.number} has a line with no account: choose the Default Supplier "
-                "Invoice Account in Accounts Integration."
-            )
+        account = _own_or_default(
+            line.income_account_code,
+            line.income_account_name,
+            default_account,
+            f"Supplier invoice {bill.number} has a line with no account: choose the Default Supplier "
+            "Invoice Account in Accounts Integration.",
+        )
         key = f"p{position}"
         keyed.append(
             (
@@ -577,14 +586,12 @@ def map_expense(
 ) -> MappedDocument:
     """A bill from the expense's supplier, to its own account or the default supplier expense account."""
     line_ids = line_ids or {}
-    if expense.account_code:
-        account = AccountChoice(expense.account_code, expense.account_name or "")
-    elif default_account is not None:
-        account = default_account
-    else:
-        raise MappingProblem(
-            "The expense has no account: choose the Default Supplier Expense Account in Accounts Integration."
-        )
+    account = _own_or_default(
+        expense.account_code,
+        expense.account_name,
+        default_account,
+        "The expense has no account: choose the Default Supplier Expense Account in Accounts Integration.",
+    )
     description = expense.description.strip() or f"Expense on job {expense.job.number}"
     line = DocumentLine(
         description=f"{description} (job {expense.job.number})"[:4000],
