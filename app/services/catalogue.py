@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -68,6 +69,34 @@ def _required(value: str, message: str, field_name: str, *, longest: int) -> str
     return value
 
 
+def _unique_name(
+    session: Session,
+    model: type[JobType | PaymentMethod | TaxRate],
+    typed: str,
+    record: JobType | PaymentMethod | TaxRate | None,
+    *,
+    kind: str,
+    example: str,
+) -> str:
+    """The ``name`` typed for a ``kind`` of record, trimmed; refused when blank, too long, or another
+    record of ``model`` already has it (ignoring case)."""
+    name = _required(typed, f'Enter the {kind}\'s name, e.g. "{example}".', "name", longest=100)
+    if _is_taken(session, model.name, model.id, name, record.id if record else None):
+        raise RuleError(f"There is already a {kind} called '{name}'.", field="name")
+    return name
+
+
+Stored = TypeVar("Stored", JobType, Material, PaymentMethod, TaxRate)
+
+
+def _stored_or_new(session: Session, record: Stored | None, model: type[Stored]) -> Stored:
+    """``record``, or a new ``model`` added to the session."""
+    if record is None:
+        record = model()
+        session.add(record)
+    return record
+
+
 # -- job types
 
 
@@ -89,14 +118,10 @@ class JobTypeRow:
 
 def save_job_type(session: Session, details: JobTypeDetails, job_type: JobType | None = None) -> JobType:
     """Create or update a job type. Names are unique, ignoring case (they label every job)."""
-    name = _required(
-        details.name, 'Enter the job type\'s name, e.g. "Plumbing - Maintenance".', "name", longest=100
+    name = _unique_name(
+        session, JobType, details.name, job_type, kind="job type", example="Plumbing - Maintenance"
     )
-    if _is_taken(session, JobType.name, JobType.id, name, job_type.id if job_type else None):
-        raise RuleError(f"There is already a job type called '{name}'.", field="name")
-    if job_type is None:
-        job_type = JobType()
-        session.add(job_type)
+    job_type = _stored_or_new(session, job_type, JobType)
     job_type.name = name
     job_type.description = details.description.strip()
     job_type.active = details.active
@@ -156,9 +181,7 @@ def save_material(session: Session, details: MaterialDetails, material: Material
         raise RuleError("The unit cost cannot be below $0.00.", field="unit_cost")
     if details.tax_rate_id is not None and session.get(TaxRate, details.tax_rate_id) is None:
         raise RuleError("That tax rate no longer exists; choose another.", field="tax_rate")
-    if material is None:
-        material = Material()
-        session.add(material)
+    material = _stored_or_new(session, material, Material)
     material.code = code
     material.name = name
     material.unit_price = details.unit_price
@@ -212,12 +235,8 @@ class PaymentMethodRow:
 def save_payment_method(
     session: Session, details: PaymentMethodDetails, method: PaymentMethod | None = None
 ) -> PaymentMethod:
-    name = _required(details.name, 'Enter the payment method\'s name, e.g. "EFT".', "name", longest=100)
-    if _is_taken(session, PaymentMethod.name, PaymentMethod.id, name, method.id if method else None):
-        raise RuleError(f"There is already a payment method called '{name}'.", field="name")
-    if method is None:
-        method = PaymentMethod()
-        session.add(method)
+    name = _unique_name(session, PaymentMethod, details.name, method, kind="payment method", example="EFT")
+    method = _stored_or_new(session, method, PaymentMethod)
     method.name = name
     method.kind = details.kind
     method.active = details.active
@@ -268,9 +287,7 @@ def format_rate(rate: Decimal) -> str:
 
 def save_tax_rate(session: Session, details: TaxRateDetails, tax_rate: TaxRate | None = None) -> TaxRate:
     """Create or update a tax rate. Exactly one active rate is the default for new lines."""
-    name = _required(details.name, 'Enter the tax rate\'s name, e.g. "GST 10%".', "name", longest=100)
-    if _is_taken(session, TaxRate.name, TaxRate.id, name, tax_rate.id if tax_rate else None):
-        raise RuleError(f"There is already a tax rate called '{name}'.", field="name")
+    name = _unique_name(session, TaxRate, details.name, tax_rate, kind="tax rate", example="GST 10%")
     if not (ZERO <= details.rate <= Decimal("100")):
         raise RuleError("A tax rate is a percentage from 0 to 100.", field="rate")
     if details.rate != details.rate.quantize(Decimal("0.0001")):
@@ -284,9 +301,7 @@ def save_tax_rate(session: Session, details: TaxRateDetails, tax_rate: TaxRate |
             "and this one stops being it.",
             field="is_default",
         )
-    if tax_rate is None:
-        tax_rate = TaxRate()
-        session.add(tax_rate)
+    tax_rate = _stored_or_new(session, tax_rate, TaxRate)
     tax_rate.name = name
     tax_rate.rate = details.rate
     tax_rate.active = details.active

@@ -3,8 +3,10 @@ Payments & Tax (payment methods, tax rates), Job Types and Materials."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
+from typing import Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QVBoxLayout, QWidget
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.db import SessionFactory
 from app.models import JobType, Material, PaymentMethod, PaymentMethodKind, TaxRate
+from app.models.base import AccountReference
 from app.services.accounting_settings import (
     DEPOSIT_ACCOUNT_HINT,
     INCOME_CODE_HINT,
@@ -49,7 +52,6 @@ from app.services.catalogue import (
     save_payment_method,
     save_tax_rate,
 )
-from app.services.errors import RuleError
 from app.services.money import ZERO
 from app.services.reference_data import default_tax_rate
 from app.views.account_picker import AccountPicker
@@ -58,6 +60,7 @@ from app.views.record_editor import (
     Confirm,
     EditableListView,
     RecordEditorDialog,
+    Row,
     ask_yes_no,
     fit_list,
     read_money,
@@ -66,7 +69,14 @@ from app.views.record_editor import (
     screen_note,
     text_box,
 )
+from app.views.stored_record_editor import StoredRecordEditor
 from app.views.table_models import Column
+
+R = TypeVar("R")
+#: Who chooses an account: a record with an income account, or a payment method.
+Chooser = TypeVar("Chooser", contravariant=True)
+#: A record with an income account (a job type or a material).
+Income = TypeVar("Income", bound=AccountReference)
 
 #: Where the accounts come from, when the chart of accounts has not been brought in yet.
 ACCOUNTS_LATER_HINT = (
@@ -89,24 +99,76 @@ class ChartChoice:
     def hint(self, hint: str) -> str:
         return ACCOUNTS_LATER_HINT if self.chart.empty else hint
 
-    def picker(self, purpose: AccountPurpose, chosen: str | None, stored: StoredAccount | None,
-               *, empty_text: str) -> AccountPicker:
-        picker = AccountPicker(purpose, empty_text=empty_text)
-        picker.set_chart(self.chart, relaxed=self.relaxed, chosen=chosen, stored=stored)
-        return picker
 
-    def change(
-        self, picker: AccountPicker, previous: str | None, *, what: str, field: str
-    ) -> AccountChange | None:
-        """The account newly picked (checked as Save checks the settings), or None when the choice was
-        not changed: an earlier choice is kept as it is, even before the chart is refreshed."""
-        chosen = picker.chosen()
-        if chosen == previous:
+@dataclass(frozen=True)
+class AccountKind(Generic[Chooser]):
+    """An account a kind of record chooses from the chart: for what (``purpose``), its field on the form
+    (``name``, ``label``), what the picker says when none is chosen, and how a choice is set (``choose``)."""
+
+    purpose: AccountPurpose
+    name: str
+    label: str
+    empty_text: str
+    choose: Callable[[Chooser, ChartAccount | None], None]
+
+
+INCOME_ACCOUNT = AccountKind(
+    AccountPurpose.INCOME, "income_account", "Income account", NO_INCOME_ACCOUNT, choose_income_account
+)
+DEPOSIT_ACCOUNT = AccountKind(
+    AccountPurpose.PAYMENTS,
+    "deposit_account",
+    "Deposit account",
+    OTHER_DEPOSIT_DEFAULT,
+    choose_deposit_account,
+)
+
+
+class AccountField(Generic[R]):
+    """The ``kind`` of account an editor chooses from the chart (``picker``), ``previous`` being the
+    record's choice when the editor opened (``stored``: as the record remembers it).
+
+    At save a new choice is checked as Save checks the settings, before anything is written; an earlier
+    choice that was not changed is kept as it is, even before the chart is refreshed.
+    """
+
+    def __init__(
+        self, accounts: ChartChoice, kind: AccountKind[R], previous: str | None, stored: StoredAccount | None
+    ) -> None:
+        self._accounts = accounts
+        self._kind = kind
+        self._previous = previous
+        self.picker = AccountPicker(kind.purpose, empty_text=kind.empty_text)
+        self.picker.set_chart(accounts.chart, relaxed=accounts.relaxed, chosen=previous, stored=stored)
+
+    def add_to(self, editor: RecordEditorDialog, *, hint: str) -> None:
+        editor.add_field(self._kind.name, self._kind.label, self.picker, hint=self._accounts.hint(hint))
+
+    def save(self, save_record: Callable[[], R]) -> R:
+        """Check a new choice, then save the record (``save_record``) and set the account on it."""
+        change = self._change()
+        record = save_record()
+        if change is not None:
+            self._kind.choose(record, change.account)
+        return record
+
+    def _change(self) -> AccountChange | None:
+        """The account newly picked, checked; None when the choice was not changed."""
+        chosen = self.picker.chosen()
+        if chosen == self._previous:
             return None
-        account = check_account(
-            self.chart, chosen, picker.purpose, relaxed=self.relaxed, what=what, field_name=field
+        accounts, kind = self._accounts, self._kind
+        what = kind.label.lower()  # "income account"
+        return AccountChange(
+            check_account(
+                accounts.chart,
+                chosen,
+                kind.purpose,
+                relaxed=accounts.relaxed,
+                what=what,
+                field_name=kind.name,
+            )
         )
-        return AccountChange(account)
 
 
 @dataclass(frozen=True)
@@ -116,16 +178,19 @@ class AccountChange:
     account: ChartAccount | None
 
 
-def _stored_income(record: JobType | Material | None) -> StoredAccount | None:
-    if record is None or not record.income_account_id:
-        return None
-    return StoredAccount(
-        record.income_account_id, record.income_account_code or "", record.income_account_name or ""
+def _income_account(
+    editor: RecordEditorDialog, session: Session, record: Income | None, *, hint: str
+) -> AccountField[Income]:
+    """A job type's or material's income account, added to ``editor``'s form."""
+    previous = record.income_account_id if record is not None else None
+    stored = (
+        StoredAccount(previous, record.income_account_code or "", record.income_account_name or "")
+        if record is not None and previous
+        else None
     )
-
-
-def _record_gone(kind: str) -> RuleError:
-    return RuleError(f"This {kind} has been deleted meanwhile; close this window.")
+    field: AccountField[Income] = AccountField(ChartChoice(session), INCOME_ACCOUNT, previous, stored)
+    field.add_to(editor, hint=hint)
+    return field
 
 
 def _amount_text(value: Decimal) -> str:
@@ -144,74 +209,91 @@ def _section_title(label: QLabel) -> None:
     label.setFont(font)
 
 
+@dataclass(frozen=True)
+class CatalogueList(Generic[Row]):
+    """What one list shows: ``title``, ``columns``, its rows (``read``, one query), the ``editor`` of one
+    record, the column that takes the spare width (``stretch``), the filter's hint, and the ``note`` under
+    the title, if any."""
+
+    title: str
+    columns: tuple[Column[Row], ...]
+    read: Callable[[Session], list[Row]]
+    editor: type[StoredRecordEditor[Any]]
+    _: KW_ONLY
+    stretch: int | None
+    filter_hint: str
+    note: str | None = None
+
+
+class CatalogueListView(EditableListView[Row]):
+    """A list of one kind of record (``shows``), created and edited in its editor. Attribute: ``note``
+    (None when the list has none)."""
+
+    shows: ClassVar[CatalogueList[Any]]
+
+    def __init__(
+        self, session_factory: SessionFactory, *, confirm: Confirm = ask_yes_no, parent: QWidget | None = None
+    ) -> None:
+        shows = self.shows
+        new_text = f"New {shows.editor.kind}…"
+        super().__init__(
+            shows.title, shows.columns, session_factory, new_text=new_text, confirm=confirm, parent=parent
+        )
+        fit_list(self, stretch=shows.stretch, filter_hint=shows.filter_hint)
+        self.note: QLabel | None = None
+        if shows.note is not None:
+            self.note = screen_note(shows.note)
+            screen_layout(self).insertWidget(1, self.note)
+
+    def load(self, session: Session) -> list[Row]:
+        rows: list[Row] = self.shows.read(session)
+        return rows
+
+    def make_editor(self, session: Session, row: Row | None) -> RecordEditorDialog:
+        return self.shows.editor.for_row(
+            self._session_factory, session, row, confirm=self.confirm, parent=self
+        )
+
+
 # -- Job Types
 
 
-class JobTypeEditorDialog(RecordEditorDialog):
+class JobTypeEditorDialog(StoredRecordEditor[JobType]):
     """New or edit one job type: ``name_edit``, ``description_edit``, ``active_check``, and
     ``income_account_picker`` (revenue accounts of the chart, unless restrictions are relaxed)."""
 
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        job_type: JobType | None = None,
-        *,
-        accounts: ChartChoice | None = None,
-        confirm: Confirm = ask_yes_no,
-        parent: QWidget | None = None,
-    ) -> None:
-        title = "New job type" if job_type is None else f"Edit job type - {job_type.name}"
-        super().__init__(title, session_factory, confirm=confirm, parent=parent)
-        self.record_id = job_type.id if job_type is not None else None
-        if accounts is None:
-            with session_factory() as session:
-                accounts = ChartChoice(session)
-        self._accounts = accounts
-        self._previous_account = job_type.income_account_id if job_type is not None else None
+    model = JobType
+    kind = "job type"
+
+    def edit_title(self, record: JobType) -> str:
+        return f"Edit job type - {record.name}"
+
+    def build(self, session: Session, job_type: JobType | None) -> None:
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText('e.g. "Plumbing - Maintenance"')
         self.description_edit = text_box(2)
         self.active_check = QCheckBox("Offered for new jobs")
         self.active_check.setChecked(True)
-        self.income_account_picker = accounts.picker(
-            AccountPurpose.INCOME,
-            self._previous_account,
-            _stored_income(job_type),
-            empty_text=NO_INCOME_ACCOUNT,
-        )
         self.add_field("name", "Name *", self.name_edit)
         self.add_field("description", "Description", self.description_edit)
         self.add_field("active", "Active", self.active_check)
-        self.add_field(
-            "income_account",
-            "Income account",
-            self.income_account_picker,
-            hint=accounts.hint(INCOME_CODE_HINT),
+        self.income_account: AccountField[JobType] = _income_account(
+            self, session, job_type, hint=INCOME_CODE_HINT
         )
+        self.income_account_picker = self.income_account.picker
         if job_type is not None:
             self.name_edit.setText(job_type.name)
             self.description_edit.setPlainText(job_type.description)
             self.active_check.setChecked(job_type.active)
 
     def write(self, session: Session) -> None:
-        job_type = session.get(JobType, self.record_id) if self.record_id is not None else None
-        if self.record_id is not None and job_type is None:
-            raise _record_gone("job type")
+        job_type = self.stored(session)
         details = JobTypeDetails(
             name=self.name_edit.text(),
             description=self.description_edit.toPlainText(),
             active=self.active_check.isChecked(),
         )
-        change = self._accounts.change(
-            self.income_account_picker,
-            self._previous_account,
-            what="income account",
-            field="income_account",
-        )
-        saved = save_job_type(session, details, job_type)
-        if change is not None:
-            choose_income_account(saved, change.account)
-        self.record_id = saved.id
+        self.record_id = self.income_account.save(lambda: save_job_type(session, details, job_type)).id
 
 
 JOB_TYPE_COLUMNS: tuple[Column[JobTypeRow], ...] = (
@@ -222,57 +304,36 @@ JOB_TYPE_COLUMNS: tuple[Column[JobTypeRow], ...] = (
 )
 
 
-class JobTypesView(EditableListView[JobTypeRow]):
+class JobTypesView(CatalogueListView[JobTypeRow]):
     """Administration -> Job Types."""
 
-    def __init__(
-        self, session_factory: SessionFactory, *, confirm: Confirm = ask_yes_no, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(
-            "Job Types",
-            JOB_TYPE_COLUMNS,
-            session_factory,
-            new_text="New job type…",
-            confirm=confirm,
-            parent=parent,
-        )
-        fit_list(self, stretch=1, filter_hint="Filter by name or description…")
-        self.note = screen_note(
-            "A job type's income account is where the labour on its jobs' invoices is posted, unless a "
-            "material or the line itself says otherwise; without one, the Default Labour Income Account "
-            "applies. " + ACCOUNTS_LATER_HINT
-        )
-        screen_layout(self).insertWidget(1, self.note)
-
-    def load(self, session: Session) -> list[JobTypeRow]:
-        return list_job_types(session)
-
-    def make_editor(self, session: Session, row: JobTypeRow | None) -> JobTypeEditorDialog:
-        job_type = session.get_one(JobType, row.id) if row is not None else None
-        return JobTypeEditorDialog(
-            self._session_factory, job_type, accounts=ChartChoice(session), confirm=self.confirm, parent=self
-        )
+    shows = CatalogueList(
+        "Job Types",
+        JOB_TYPE_COLUMNS,
+        list_job_types,
+        JobTypeEditorDialog,
+        stretch=1,
+        filter_hint="Filter by name or description…",
+        note="A job type's income account is where the labour on its jobs' invoices is posted, unless a "
+        "material or the line itself says otherwise; without one, the Default Labour Income Account "
+        "applies. " + ACCOUNTS_LATER_HINT,
+    )
 
 
 # -- Materials
 
 
-class MaterialEditorDialog(RecordEditorDialog):
+class MaterialEditorDialog(StoredRecordEditor[Material]):
     """New or edit one material: ``code_edit``, ``name_edit``, ``unit_price_edit``, ``unit_cost_edit``,
     ``tax_rate_box``, ``active_check``, ``income_account_picker``."""
 
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        session: Session,
-        material: Material | None = None,
-        *,
-        confirm: Confirm = ask_yes_no,
-        parent: QWidget | None = None,
-    ) -> None:
-        title = "New material" if material is None else f"Edit material - {material.code}"
-        super().__init__(title, session_factory, confirm=confirm, parent=parent)
-        self.record_id = material.id if material is not None else None
+    model = Material
+    kind = "material"
+
+    def edit_title(self, record: Material) -> str:
+        return f"Edit material - {record.code}"
+
+    def build(self, session: Session, material: Material | None) -> None:
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText('e.g. "PVC-20"')
         self.name_edit = QLineEdit()
@@ -288,15 +349,6 @@ class MaterialEditorDialog(RecordEditorDialog):
         self.tax_rate_box.set_choices([(None, "No tax rate"), *((r.id, r.name) for r in rates)])
         self.active_check = QCheckBox("Offered on new invoices")
         self.active_check.setChecked(True)
-        accounts = ChartChoice(session)
-        self._accounts = accounts
-        self._previous_account = material.income_account_id if material is not None else None
-        self.income_account_picker = accounts.picker(
-            AccountPurpose.INCOME,
-            self._previous_account,
-            _stored_income(material),
-            empty_text=NO_INCOME_ACCOUNT,
-        )
 
         self.add_field("code", "Code *", self.code_edit)
         self.add_field("name", "Name *", self.name_edit)
@@ -304,12 +356,10 @@ class MaterialEditorDialog(RecordEditorDialog):
         self.add_field("unit_cost", "Unit cost (ex GST)", self.unit_cost_edit, hint="What you pay for it.")
         self.add_field("tax_rate", "Tax rate", self.tax_rate_box)
         self.add_field("active", "Active", self.active_check)
-        self.add_field(
-            "income_account",
-            "Income account",
-            self.income_account_picker,
-            hint=accounts.hint(MATERIAL_INCOME_HINT),
+        self.income_account: AccountField[Material] = _income_account(
+            self, session, material, hint=MATERIAL_INCOME_HINT
         )
+        self.income_account_picker = self.income_account.picker
         if material is None:
             default = default_tax_rate(session)
             self.tax_rate_box.choose(default.id if default is not None else None)
@@ -322,9 +372,7 @@ class MaterialEditorDialog(RecordEditorDialog):
             self.active_check.setChecked(material.active)
 
     def write(self, session: Session) -> None:
-        material = session.get(Material, self.record_id) if self.record_id is not None else None
-        if self.record_id is not None and material is None:
-            raise _record_gone("material")
+        material = self.stored(session)
         details = MaterialDetails(
             code=self.code_edit.text(),
             name=self.name_edit.text(),
@@ -335,16 +383,7 @@ class MaterialEditorDialog(RecordEditorDialog):
             tax_rate_id=self.tax_rate_box.chosen(),
             active=self.active_check.isChecked(),
         )
-        change = self._accounts.change(
-            self.income_account_picker,
-            self._previous_account,
-            what="income account",
-            field="income_account",
-        )
-        saved = save_material(session, details, material)
-        if change is not None:
-            choose_income_account(saved, change.account)
-        self.record_id = saved.id
+        self.record_id = self.income_account.save(lambda: save_material(session, details, material)).id
 
 
 MATERIAL_COLUMNS: tuple[Column[MaterialRow], ...] = (
@@ -358,69 +397,44 @@ MATERIAL_COLUMNS: tuple[Column[MaterialRow], ...] = (
 )
 
 
-class MaterialsView(EditableListView[MaterialRow]):
+class MaterialsView(CatalogueListView[MaterialRow]):
     """Administration -> Materials."""
 
-    def __init__(
-        self, session_factory: SessionFactory, *, confirm: Confirm = ask_yes_no, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(
-            "Materials",
-            MATERIAL_COLUMNS,
-            session_factory,
-            new_text="New material…",
-            confirm=confirm,
-            parent=parent,
-        )
-        fit_list(self, stretch=1, filter_hint="Filter by code, name, tax rate…")
-        self.note = screen_note(
-            "A material's income account, when set, is used for the invoice lines that sell it, ahead of "
-            "the job type's and the Default Materials Income Account. " + ACCOUNTS_LATER_HINT
-        )
-        screen_layout(self).insertWidget(1, self.note)
-
-    def load(self, session: Session) -> list[MaterialRow]:
-        return list_materials(session)
-
-    def make_editor(self, session: Session, row: MaterialRow | None) -> MaterialEditorDialog:
-        material = session.get_one(Material, row.id) if row is not None else None
-        return MaterialEditorDialog(
-            self._session_factory, session, material, confirm=self.confirm, parent=self
-        )
+    shows = CatalogueList(
+        "Materials",
+        MATERIAL_COLUMNS,
+        list_materials,
+        MaterialEditorDialog,
+        stretch=1,
+        filter_hint="Filter by code, name, tax rate…",
+        note="A material's income account, when set, is used for the invoice lines that sell it, ahead of "
+        "the job type's and the Default Materials Income Account. " + ACCOUNTS_LATER_HINT,
+    )
 
 
 # -- Payments & Tax
 
 
-class PaymentMethodEditorDialog(RecordEditorDialog):
+class PaymentMethodEditorDialog(StoredRecordEditor[PaymentMethod]):
     """New or edit one payment method: ``name_edit``, ``kind_box``, ``active_check``, and
     ``deposit_account_picker`` (accounts that accept payments, unless restrictions are relaxed)."""
 
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        method: PaymentMethod | None = None,
-        *,
-        accounts: ChartChoice | None = None,
-        confirm: Confirm = ask_yes_no,
-        parent: QWidget | None = None,
-    ) -> None:
-        title = "New payment method" if method is None else f"Edit payment method - {method.name}"
-        super().__init__(title, session_factory, confirm=confirm, parent=parent)
-        self.record_id = method.id if method is not None else None
-        if accounts is None:
-            with session_factory() as session:
-                accounts = ChartChoice(session)
-        self._accounts = accounts
-        self._previous_account = method.account_id if method is not None else None
+    model = PaymentMethod
+    kind = "payment method"
+
+    def edit_title(self, record: PaymentMethod) -> str:
+        return f"Edit payment method - {record.name}"
+
+    def build(self, session: Session, method: PaymentMethod | None) -> None:
         stored = (
             StoredAccount(method.account_id, method.account_code or "", method.account_name or "")
             if method is not None and method.account_id
             else None
         )
-        self.deposit_account_picker = accounts.picker(
-            AccountPurpose.PAYMENTS, self._previous_account, stored, empty_text=OTHER_DEPOSIT_DEFAULT
+        self.deposit_account = AccountField(
+            ChartChoice(session), DEPOSIT_ACCOUNT, method.account_id if method is not None else None, stored
         )
+        self.deposit_account_picker = self.deposit_account.picker
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText('e.g. "EFT"')
         self.kind_box: ChoiceBox[PaymentMethodKind] = ChoiceBox()
@@ -436,12 +450,7 @@ class PaymentMethodEditorDialog(RecordEditorDialog):
             hint="Card payments go to the credit card clearing account unless an account is chosen.",
         )
         self.add_field("active", "Active", self.active_check)
-        self.add_field(
-            "deposit_account",
-            "Deposit account",
-            self.deposit_account_picker,
-            hint=accounts.hint(DEPOSIT_ACCOUNT_HINT),
-        )
+        self.deposit_account.add_to(self, hint=DEPOSIT_ACCOUNT_HINT)
         if method is not None:
             self.name_edit.setText(method.name)
             self.kind_box.choose(method.kind)
@@ -457,40 +466,25 @@ class PaymentMethodEditorDialog(RecordEditorDialog):
         self._show_deposit_default()
 
     def write(self, session: Session) -> None:
-        method = session.get(PaymentMethod, self.record_id) if self.record_id is not None else None
-        if self.record_id is not None and method is None:
-            raise _record_gone("payment method")
+        method = self.stored(session)
         details = PaymentMethodDetails(
             name=self.name_edit.text(),
             kind=self.kind_box.chosen() or PaymentMethodKind.OTHER,
             active=self.active_check.isChecked(),
         )
-        change = self._accounts.change(
-            self.deposit_account_picker,
-            self._previous_account,
-            what="deposit account",
-            field="deposit_account",
-        )
-        saved = save_payment_method(session, details, method)
-        if change is not None:
-            choose_deposit_account(saved, change.account)
-        self.record_id = saved.id
+        self.record_id = self.deposit_account.save(lambda: save_payment_method(session, details, method)).id
 
 
-class TaxRateEditorDialog(RecordEditorDialog):
+class TaxRateEditorDialog(StoredRecordEditor[TaxRate]):
     """New or edit one tax rate: ``name_edit``, ``rate_edit``, ``default_check``, ``active_check``."""
 
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        tax_rate: TaxRate | None = None,
-        *,
-        confirm: Confirm = ask_yes_no,
-        parent: QWidget | None = None,
-    ) -> None:
-        title = "New tax rate" if tax_rate is None else f"Edit tax rate - {tax_rate.name}"
-        super().__init__(title, session_factory, confirm=confirm, parent=parent)
-        self.record_id = tax_rate.id if tax_rate is not None else None
+    model = TaxRate
+    kind = "tax rate"
+
+    def edit_title(self, record: TaxRate) -> str:
+        return f"Edit tax rate - {record.name}"
+
+    def build(self, session: Session, tax_rate: TaxRate | None) -> None:
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText('e.g. "GST 10%"')
         self.rate_edit = QLineEdit()
@@ -509,9 +503,7 @@ class TaxRateEditorDialog(RecordEditorDialog):
             self.active_check.setChecked(tax_rate.active)
 
     def write(self, session: Session) -> None:
-        tax_rate = session.get(TaxRate, self.record_id) if self.record_id is not None else None
-        if self.record_id is not None and tax_rate is None:
-            raise _record_gone("tax rate")
+        tax_rate = self.stored(session)
         details = TaxRateDetails(
             name=self.name_edit.text(),
             rate=read_percentage(self.rate_edit, "rate"),
@@ -536,52 +528,30 @@ TAX_RATE_COLUMNS: tuple[Column[TaxRateRow], ...] = (
 )
 
 
-class PaymentMethodsView(EditableListView[PaymentMethodRow]):
-    def __init__(
-        self, session_factory: SessionFactory, *, confirm: Confirm = ask_yes_no, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(
-            "Payment methods",
-            PAYMENT_METHOD_COLUMNS,
-            session_factory,
-            new_text="New payment method…",
-            confirm=confirm,
-            parent=parent,
-        )
-        fit_list(self, stretch=2, filter_hint="Filter payment methods…")
-        _section_title(self.title)
+class PaymentMethodsView(CatalogueListView[PaymentMethodRow]):
+    """Payments & Tax: the payment methods."""
 
-    def load(self, session: Session) -> list[PaymentMethodRow]:
-        return list_payment_methods(session)
-
-    def make_editor(self, session: Session, row: PaymentMethodRow | None) -> PaymentMethodEditorDialog:
-        method = session.get_one(PaymentMethod, row.id) if row is not None else None
-        return PaymentMethodEditorDialog(
-            self._session_factory, method, accounts=ChartChoice(session), confirm=self.confirm, parent=self
-        )
+    shows = CatalogueList(
+        "Payment methods",
+        PAYMENT_METHOD_COLUMNS,
+        list_payment_methods,
+        PaymentMethodEditorDialog,
+        stretch=2,
+        filter_hint="Filter payment methods…",
+    )
 
 
-class TaxRatesView(EditableListView[TaxRateRow]):
-    def __init__(
-        self, session_factory: SessionFactory, *, confirm: Confirm = ask_yes_no, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(
-            "Tax rates",
-            TAX_RATE_COLUMNS,
-            session_factory,
-            new_text="New tax rate…",
-            confirm=confirm,
-            parent=parent,
-        )
-        fit_list(self, stretch=None, filter_hint="Filter tax rates…")
-        _section_title(self.title)
+class TaxRatesView(CatalogueListView[TaxRateRow]):
+    """Payments & Tax: the tax rates."""
 
-    def load(self, session: Session) -> list[TaxRateRow]:
-        return list_tax_rates(session)
-
-    def make_editor(self, session: Session, row: TaxRateRow | None) -> TaxRateEditorDialog:
-        tax_rate = session.get_one(TaxRate, row.id) if row is not None else None
-        return TaxRateEditorDialog(self._session_factory, tax_rate, confirm=self.confirm, parent=self)
+    shows = CatalogueList(
+        "Tax rates",
+        TAX_RATE_COLUMNS,
+        list_tax_rates,
+        TaxRateEditorDialog,
+        stretch=None,
+        filter_hint="Filter tax rates…",
+    )
 
 
 class PaymentsAndTaxView(QWidget):
@@ -601,6 +571,8 @@ class PaymentsAndTaxView(QWidget):
         )
         self.payment_methods = PaymentMethodsView(session_factory, confirm=confirm)
         self.tax_rates = TaxRatesView(session_factory, confirm=confirm)
+        for section in (self.payment_methods, self.tax_rates):
+            _section_title(section.title)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         inner = QVBoxLayout()

@@ -24,11 +24,11 @@ from app.views.list_loading import ListReloader
 from app.views.record_editor import (
     Confirm,
     EditableListView,
-    RecordEditorDialog,
     ask_yes_no,
     fit_list,
     text_box,
 )
+from app.views.stored_record_editor import StoredRecordEditor
 from app.views.table_models import Column
 
 if TYPE_CHECKING:
@@ -59,21 +59,17 @@ def customer_columns(sync_state: Callable[[int], RecordSyncState]) -> tuple[Colu
     )
 
 
-class CustomerEditorDialog(RecordEditorDialog):
+class CustomerEditorDialog(StoredRecordEditor[Customer]):
     """New or edit one customer. Attributes: one input per field (``name_edit``, ``email_edit``, ...),
     ``record_id`` (None for a new customer until it is saved)."""
 
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        customer: Customer | None = None,
-        *,
-        confirm: Confirm = ask_yes_no,
-        parent: QWidget | None = None,
-    ) -> None:
-        title = "New customer" if customer is None else f"Edit customer - {customer.name}"
-        super().__init__(title, session_factory, confirm=confirm, parent=parent)
-        self.record_id = customer.id if customer is not None else None
+    model = Customer
+    kind = "customer"
+
+    def edit_title(self, record: Customer) -> str:
+        return f"Edit customer - {record.name}"
+
+    def build(self, session: Session, customer: Customer | None) -> None:
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("Business or person, as it should read on invoices")
         self.contact_edit = QLineEdit()
@@ -125,11 +121,8 @@ class CustomerEditorDialog(RecordEditorDialog):
         return RuleError(warning, field="name") if warning else None
 
     def write(self, session: Session) -> None:
-        customer = session.get(Customer, self.record_id) if self.record_id is not None else None
-        if self.record_id is not None and customer is None:
-            raise RuleError("This customer has been deleted meanwhile; close this window.")
-        saved = save_customer(session, self.details(), customer)
-        self.record_id = saved.id
+        customer = self.stored(session)
+        self.record_id = save_customer(session, self.details(), customer).id
 
 
 class CustomersView(EditableListView[CustomerRow]):
@@ -174,8 +167,9 @@ class CustomersView(EditableListView[CustomerRow]):
         return rows
 
     def make_editor(self, session: Session, row: CustomerRow | None) -> CustomerEditorDialog:
-        customer = session.get_one(Customer, row.id) if row is not None else None
-        editor = CustomerEditorDialog(self._session_factory, customer, confirm=self.confirm, parent=self)
+        editor = CustomerEditorDialog.for_row(
+            self._session_factory, session, row, confirm=self.confirm, parent=self
+        )
         if self.sync is not None:
             editor.saved.connect(self.sync.changed)  # a customer linked to a contact updates it
         return editor

@@ -24,11 +24,11 @@ from app.views.record_editor import (
     ChoiceBox,
     Confirm,
     EditableListView,
-    RecordEditorDialog,
     ask_yes_no,
     fit_list,
     text_box,
 )
+from app.views.stored_record_editor import StoredRecordEditor
 from app.views.table_models import Column
 
 COLUMNS: tuple[Column[JobRow], ...] = (
@@ -42,24 +42,18 @@ COLUMNS: tuple[Column[JobRow], ...] = (
 )
 
 
-class JobEditorDialog(RecordEditorDialog):
+class JobEditorDialog(StoredRecordEditor[Job]):
     """New or edit one job. Inputs: ``customer_box``, ``job_type_box``, ``status_box``,
     ``description_edit``, ``site_address_edit``, ``po_number_edit``, ``work_order_edit``,
     ``work_undertaken_edit``; ``number_label`` shows the job number (or the one it will get)."""
 
-    def __init__(
-        self,
-        session_factory: SessionFactory,
-        session: Session,
-        job: Job | None = None,
-        *,
-        confirm: Confirm = ask_yes_no,
-        parent: QWidget | None = None,
-    ) -> None:
-        title = "New job" if job is None else f"Edit job {job.number}"
-        super().__init__(title, session_factory, confirm=confirm, parent=parent)
-        self.record_id = job.id if job is not None else None
+    model = Job
+    kind = "job"
 
+    def edit_title(self, record: Job) -> str:
+        return f"Edit job {record.number}"
+
+    def build(self, session: Session, job: Job | None) -> None:
         customers = customer_choices(session)
         job_types = job_type_choices(session)
         if job is not None:
@@ -149,13 +143,8 @@ class JobEditorDialog(RecordEditorDialog):
 
     def write(self, session: Session) -> None:
         details = self.details()
-        if self.record_id is None:
-            job = create_job(session, details)
-        else:
-            existing = session.get(Job, self.record_id)
-            if existing is None:
-                raise RuleError("This job has been deleted meanwhile; close this window.")
-            job = update_job(session, existing, details)
+        existing = self.stored(session)
+        job = create_job(session, details) if existing is None else update_job(session, existing, details)
         self.record_id = job.id
 
 
@@ -179,5 +168,4 @@ class JobsView(EditableListView[JobRow]):
         return list_jobs(session)
 
     def make_editor(self, session: Session, row: JobRow | None) -> JobEditorDialog:
-        job = session.get_one(Job, row.id) if row is not None else None
-        return JobEditorDialog(self._session_factory, session, job, confirm=self.confirm, parent=self)
+        return JobEditorDialog.for_row(self._session_factory, session, row, confirm=self.confirm, parent=self)
