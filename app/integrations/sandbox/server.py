@@ -18,7 +18,8 @@ endpoints under ``{base}/_sandbox/``:
 ``POST /_sandbox/release``                 release every held answer
 ``POST /_sandbox/limits``                  ``{"concurrent":5,"per_minute":60,"per_day":1000}``
 ``POST /_sandbox/reset``                   wipe the state file and seed the demo organisations again
-``POST /_sandbox/xero/contacts``           ``{"contacts":[{"name":..,"email":..}]}`` into Demo Company (AU)
+``POST /_sandbox/xero/contacts``           ``{"contacts":[{"name":..,"email":..}]}`` into Demo Company (AU);
+                                           and any ``SeedContact`` field (``contact_number``, ``archived``)
 ``POST /_sandbox/xero/accounts``           ``{"accounts":[{"code":..,"name":..,"type":..}]}`` into its chart
 ``POST /_sandbox/xero/lock-date``          ``{"date":"2026-06-30"}`` (or null) as its period lock date
 =========================================  ==========================================================
@@ -151,7 +152,8 @@ class SandboxServer:
         self.xero.limiter.configure(limits)
 
     def add_xero_contacts(self, contacts: list[SeedContact]) -> list[str]:
-        """Add contacts to Demo Company (AU) (the demo business's customers); returns their ContactIDs."""
+        """Add contacts to Demo Company (AU) (the demo business's customers), in one transaction; returns
+        their ContactIDs. Names already there are skipped (see ``add_demo_contacts``)."""
         return add_demo_contacts(self.store, self.clock.now(), contacts)
 
     def add_xero_accounts(self, accounts: list[ChartAccount]) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.integrations.sandbox.web import dump_json
@@ -77,6 +78,45 @@ class Records:
             or 0
         )
 
+    def _stamp(self, kind: str, document: Document, now: dt.datetime) -> None:
+        document["UpdatedDateUTC"] = wire.msdate(now)
+        if "UpdatedDateUTCString" in document or kind in {"Invoice", "CreditNote", "Payment"}:
+            document["UpdatedDateUTCString"] = wire.iso_utc_string(now)
+
+    def _take_sequence(self, count: int) -> int:
+        """The first of ``count`` creation numbers, in this organisation's order."""
+        if self._next_sequence is None:
+            highest = self.session.scalar(
+                select(func.max(XeroRecord.sequence)).where(XeroRecord.tenant_id == self.tenant_id)
+            )
+            self._next_sequence = (highest or 0) + 1
+        first = self._next_sequence
+        self._next_sequence += count
+        return first
+
+    def add_all(
+        self, kind: str, documents: Sequence[tuple[str, Document, str | None]], *, now: dt.datetime
+    ) -> None:
+        """Insert new records in one statement: ``(record_id, document, key)`` each, stamped ``now``, in the
+        order given. For seeding many at once; the ids must not be taken yet."""
+        first = self._take_sequence(len(documents))
+        rows = []
+        for offset, (record_id, document, key) in enumerate(documents):
+            self._stamp(kind, document, now)
+            rows.append(
+                {
+                    "tenant_id": self.tenant_id,
+                    "kind": kind,
+                    "record_id": record_id.lower(),
+                    "lookup_key": key,
+                    "updated_utc": now,
+                    "sequence": first + offset,
+                    "document": dump_json(document),
+                }
+            )
+        if rows:
+            self.session.execute(insert(XeroRecord), rows)
+
     def save(
         self,
         kind: str,
@@ -90,19 +130,11 @@ class Records:
         """Insert or replace a record; ``touch`` stamps ``UpdatedDateUTC`` (and its ISO twin if present)."""
         row = self._row(kind, record_id)
         if touch or row is None:
-            document["UpdatedDateUTC"] = wire.msdate(now)
-            if "UpdatedDateUTCString" in document or kind in {"Invoice", "CreditNote", "Payment"}:
-                document["UpdatedDateUTCString"] = wire.iso_utc_string(now)
+            self._stamp(kind, document, now)
         updated = now if (touch or row is None) else row.updated_utc
         text = dump_json(document)
         if row is None:
-            if self._next_sequence is None:
-                highest = self.session.scalar(
-                    select(func.max(XeroRecord.sequence)).where(XeroRecord.tenant_id == self.tenant_id)
-                )
-                self._next_sequence = (highest or 0) + 1
-            sequence = self._next_sequence
-            self._next_sequence += 1
+            sequence = self._take_sequence(1)
             self.session.add(
                 XeroRecord(
                     tenant_id=self.tenant_id,

@@ -242,7 +242,11 @@ DEMO_ITEMS: tuple[SeedItem, ...] = (
 
 @dataclass(frozen=True)
 class SeedContact:
-    """A contact to add to Demo Company (AU); everything but the name may be left out."""
+    """A contact to add to Demo Company (AU); everything but the name may be left out.
+
+    ``is_customer`` / ``is_supplier`` stand for the sales invoices or bills such a contact would have had
+    (Xero sets these flags itself; API writes to them are ignored). ``archived`` adds it archived.
+    """
 
     name: str
     email: str | None = None
@@ -254,6 +258,10 @@ class SeedContact:
     street: str | None = None
     city: str | None = None
     postal_code: str | None = None
+    contact_number: str | None = None
+    is_customer: bool = False
+    is_supplier: bool = False
+    archived: bool = False
 
 
 # ----- building documents ------------------------------------------------------------------------------
@@ -386,11 +394,12 @@ def item_document(item: SeedItem) -> Document:
 
 
 def contact_document(
-    contact: SeedContact, *, contact_id: str | None = None, status: str = "ACTIVE"
+    contact: SeedContact, *, contact_id: str | None = None, status: str | None = None
 ) -> Document:
+    """The contact's Xero document; ``status`` overrides the contact's own (ARCHIVED when ``archived``)."""
     document: Document = {
         "ContactID": contact_id or wire.new_id(),
-        "ContactStatus": status,
+        "ContactStatus": status or ("ARCHIVED" if contact.archived else "ACTIVE"),
         "Name": contact.name,
         "EmailAddress": contact.email or "",
         "BankAccountDetails": "",
@@ -423,12 +432,14 @@ def contact_document(
             {"PhoneType": "FAX"},
             {"PhoneType": "MOBILE"},
         ],
-        "IsSupplier": False,
-        "IsCustomer": False,
+        "IsSupplier": contact.is_supplier,
+        "IsCustomer": contact.is_customer,
         "ContactPersons": [],
         "HasAttachments": False,
         "HasValidationErrors": False,
     }
+    if contact.contact_number:
+        document["ContactNumber"] = contact.contact_number
     if contact.first_name:
         document["FirstName"] = contact.first_name
     if contact.last_name:
@@ -717,23 +728,38 @@ def add_demo_contacts(
     *,
     tenant_id: str = DEMO_COMPANY_TENANT_ID,
 ) -> list[str]:
-    """Add ``contacts`` to an organisation (Demo Company (AU) by default), skipping names already there.
+    """Add ``contacts`` to an organisation (Demo Company (AU) by default), skipping names already there
+    (an archived contact is added all the same: Xero wants names unique among active contacts only).
 
     Returns the ContactIDs of the contacts added. This is how the demo business puts its own customers,
     spelled a little differently, into Xero so the customer import has something to match and review.
+    All are added in one transaction and one insert. A ContactNumber another contact holds is refused
+    (``ValueError``), as Xero refuses it, and nothing is added.
     """
-    added: list[str] = []
     with store.transaction() as session:
         records = Records(session, tenant_id)
-        taken = {str(d.get("Name", "")).lower() for d in records.all("Contact")}
+        names: set[str] = set()
+        numbers: set[str] = set()
+        for existing in records.all("Contact"):
+            names.add(str(existing.get("Name", "")).lower())
+            if existing.get("ContactNumber"):
+                numbers.add(str(existing["ContactNumber"]))
+        new: list[tuple[str, Document, str | None]] = []
         for contact in contacts:
-            if contact.name.lower() in taken:
+            name = contact.name.lower()
+            if name in names and not contact.archived:
                 continue
+            if contact.contact_number:
+                if contact.contact_number in numbers:
+                    raise ValueError(
+                        f"contact number {contact.contact_number!r} ({contact.name}) is another contact's"
+                    )
+                numbers.add(contact.contact_number)
             document = contact_document(contact)
-            records.save("Contact", document["ContactID"], document, now=now)
-            taken.add(contact.name.lower())
-            added.append(document["ContactID"])
-    return added
+            new.append((document["ContactID"], document, None))
+            names.add(name)
+        records.add_all("Contact", new, now=now)
+    return [contact_id for contact_id, _, _ in new]
 
 
 def add_accounts(
@@ -787,6 +813,12 @@ def contact_from_mapping(values: dict[str, Any]) -> SeedContact:
         value = values.get(name)
         return None if value is None else str(value)
 
+    def flag(name: str) -> bool:
+        value = values.get(name, False)
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+
     name = text("name")
     if not name:
         raise ValueError("every contact needs a name")
@@ -801,4 +833,8 @@ def contact_from_mapping(values: dict[str, Any]) -> SeedContact:
         street=text("street"),
         city=text("city"),
         postal_code=text("postal_code"),
+        contact_number=text("contact_number"),
+        is_customer=flag("is_customer"),
+        is_supplier=flag("is_supplier"),
+        archived=flag("archived"),
     )
