@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, exists, select, true
@@ -66,6 +66,8 @@ class RecordSyncState:
 
     standing: SyncStanding
     reason: str = ""
+    #: The package holds the record (whatever else is still to send).
+    in_package: bool = False
 
     @property
     def label(self) -> str:
@@ -189,6 +191,28 @@ def credit_note_sync_state(
     link: LinkColumns,
 ) -> RecordSyncState:
     """A credit note's standing: it follows its invoice (start date, sent first), then is allocated."""
+    state = _credit_note_standing(
+        package=package,
+        start_date=start_date,
+        invoice_date=invoice_date,
+        invoice_sent=invoice_sent,
+        voided=voided,
+        revision=revision,
+        link=link,
+    )
+    return replace(state, in_package=bool(link.remote_id)) if package is not None else state
+
+
+def _credit_note_standing(
+    *,
+    package: AccountingPackage | None,
+    start_date: dt.date | None,
+    invoice_date: dt.date,
+    invoice_sent: bool,
+    voided: bool,
+    revision: int,
+    link: LinkColumns,
+) -> RecordSyncState:
     if package is None:
         return NOT_CONNECTED
     name = package.label

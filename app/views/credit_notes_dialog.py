@@ -61,14 +61,6 @@ class CreditNoteRow:
     sync: RecordSyncState
 
 
-def is_in_package(state: RecordSyncState) -> bool:
-    """Whether the package holds a credit note still in effect, by its standing: sent and up to date, or
-    created there with only its allocation to go (the waiting note whose reason begins "In Xero")."""
-    if state.standing is SyncStanding.SENT:
-        return True
-    return state.standing is SyncStanding.WAITING and state.reason.startswith("In ")
-
-
 @dataclass(frozen=True)
 class InvoiceCredits:
     """An invoice with what settles it and its credit notes (oldest first), read in one short session."""
@@ -413,7 +405,7 @@ class CreditNotesDialog(QDialog):
             f"The {format_money(amount)} credit comes off invoice {invoice_number}, which is then owing "
             f"{format_money(owing_after)} again."
         )
-        if is_in_package(state):
+        if state.in_package:
             question += f" It is voided in {self._package} at the next sync."
         if not self.confirm("Void credit note", question):
             self.message.clear_message()

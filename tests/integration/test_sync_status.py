@@ -238,3 +238,12 @@ def test_each_credit_note_says_where_it_stands_following_its_invoice(database: D
     assert states[voided_sent].standing is SyncStanding.WAITING
     assert states[voided_sent].reason == "Voided here; voided in Xero at the next sync."
     assert states[failed].standing is SyncStanding.FAILED and states[failed].reason == "Choose the account."
+    # Whether the package holds it, whatever is still to go (what the void question says).
+    assert [states[n].in_package for n in (waiting, created, sent, voided_unsent, voided_sent, failed)] == [
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
