@@ -18,7 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -420,10 +420,13 @@ def plan_headline(plan: SyncPlan) -> str:
         money = f" ({format_money(totals[action])})" if action in totals else ""
         parts.append(f"{count:,} {one if count == 1 else many}{money}")
     total = len(plan.changes)
+    failing = sum(1 for change in plan.changes if change.problem)
+    warning = f" {failing:,} would fail as it stands (see Problem)." if failing else ""
     return (
         f"The next sync would send {total:,} change{'s' if total != 1 else ''} to {plan.package_label}: "
         + ", ".join(parts)
         + "."
+        + warning
     )
 
 
@@ -494,6 +497,11 @@ class SyncPreviewDialog(QDialog):
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         for column, widest in ((1, 300), (3, 200), (6, 260)):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), widest))
+        # The selected change in full: a problem or the lines are too long for their cells.
+        self.detail_label = QLabel()
+        self.detail_label.setWordWrap(True)
+        self.detail_label.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         notes = list(plan.notes)
         if plan.new_contacts:
             names = ", ".join(plan.new_contacts[:12])
@@ -522,12 +530,39 @@ class SyncPreviewDialog(QDialog):
         layout.addWidget(self.accounts_label)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail_label)
         layout.addWidget(self.notes_label)
         layout.addWidget(buttons)
 
         self.filter_box.currentIndexChanged.connect(self._on_filter_box_current_index_changed)
         self.sync_button.clicked.connect(self._on_sync_button_clicked)
         self.close_button.clicked.connect(self.reject)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        self._select_first_problem()
+
+    def _select_first_problem(self) -> None:
+        """Open on the first change that would fail (else the first), so its reason is read in full."""
+        changes = self.shown_changes()
+        if not changes:
+            self.detail_label.setText("Nothing to send.")
+            return
+        row = next((i for i, change in enumerate(changes) if change.problem), 0)
+        self.table.selectRow(row)
+        self._show_detail(changes[row])
+
+    def _show_detail(self, change: PlannedChange) -> None:
+        parts = [f"<b>{_html(change.label)}</b>"]
+        if change.problem:
+            parts.append(f'<span style="color:#b00020">Would fail: {_html(change.problem)}</span>')
+        if change.lines:
+            parts.append("Lines: " + "; ".join(_html(line) for line in change.lines))
+        if change.postings:
+            parts.append("Posts to: " + _html(change.accounts_text))
+        self.detail_label.setText("<br>".join(parts))
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show_detail(self.model.row_at(self.proxy.mapToSource(current).row()))
 
     def shown_changes(self) -> list[PlannedChange]:
         return [
@@ -539,6 +574,7 @@ class SyncPreviewDialog(QDialog):
         wanted = self.filter_box.currentData()
         keep = dict(PLAN_FILTERS).get(wanted, PLAN_FILTERS[0][1])
         self.model.set_rows([change for change in self.plan.changes if keep(change)])
+        self._select_first_problem()
 
     def _on_sync_button_clicked(self) -> None:
         self.sync_requested.emit()

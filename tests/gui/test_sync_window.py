@@ -373,6 +373,32 @@ def test_preview_lists_what_the_next_sync_would_send_and_sends_nothing(
     assert xero_holds.invoice(business.number(voided))["Status"] == "VOIDED"
 
 
+def test_preview_opens_on_a_change_that_would_fail_and_says_why_in_full(
+    qtbot: QtBot, books: Books, business: Business, controllers: list[SyncController]
+) -> None:
+    customer = business.customer("Mangrove Marine")
+    fine = business.invoice(customer)
+    job = business.job(customer, business.job_type("Boat lift servicing", income_code="999"))
+    failing = business.invoice(customer, job_id=job)
+    controller = controller_for(books)
+    controllers.append(controller)
+    log = SyncLogView(books.factory, sync=controller)
+    qtbot.addWidget(log)
+    with qtbot.waitSignal(controller.preview_finished, timeout=SYNC_TIMEOUT_MS):
+        assert log.preview()
+    dialog = log.preview_dialog
+    assert isinstance(dialog, SyncPreviewDialog)
+    qtbot.addWidget(dialog)
+
+    assert "1 would fail as it stands" in dialog.headline.text()
+    selected = dialog.model.row_at(dialog.proxy.mapToSource(dialog.table.currentIndex()).row())
+    assert selected.key.local_id == failing
+    assert "Would fail: Account 999 is not in Xero's chart of accounts." in dialog.detail_label.text()
+    dialog.table.selectRow(next(i for i, c in enumerate(dialog.shown_changes()) if c.key.local_id == fine))
+    assert "Would fail" not in dialog.detail_label.text()
+    assert business.number(fine) in dialog.detail_label.text()
+
+
 def test_an_approved_invoice_goes_to_xero_without_pressing_anything_else(
     qtbot: QtBot,
     qtmodeltester: Any,
