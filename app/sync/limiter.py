@@ -140,39 +140,32 @@ class XeroLimiter:
         """Wait until a call may go, without taking a slot: a write calls it before noting its request
         as in flight, so a cancel during a long wait leaves nothing to look up at the next run."""
         with self._lock:
-            while True:
-                if self.cancel is not None:
-                    self.cancel.raise_if_cancelled()
-                wait = self._wait_needed_locked()
-                if wait <= 0:
-                    return
-                self._lock.release()
-                try:
-                    cut_short = self.clock.sleep(wait, self.cancel)
-                finally:
-                    self._lock.acquire()
-                if not cut_short:
-                    self.waited += wait
+            self._wait_locked(for_slot=False)
+
+    def _wait_locked(self, *, for_slot: bool) -> None:
+        """Hold the caller (lock held) until the windows, a 429 and, ``for_slot``, the calls in flight
+        allow one more; raises ``Cancelled`` when the run is cancelled meanwhile."""
+        while True:
+            if self.cancel is not None:
+                self.cancel.raise_if_cancelled()
+            if for_slot and self._in_flight >= self.limits.concurrent:
+                # Woken when a call ends; the timeout keeps a cancel responsive.
+                self._lock.wait(0.2)
+                continue
+            wait = self._wait_needed_locked()
+            if wait <= 0:
+                return
+            self._lock.release()
+            try:
+                cut_short = self.clock.sleep(wait, self.cancel)
+            finally:
+                self._lock.acquire()
+            if not cut_short:
+                self.waited += wait
 
     def _enter(self) -> None:
         with self._lock:
-            while True:
-                if self.cancel is not None:
-                    self.cancel.raise_if_cancelled()
-                if self._in_flight >= self.limits.concurrent:
-                    # Woken when a call ends; the timeout keeps a cancel responsive.
-                    self._lock.wait(0.2)
-                    continue
-                wait = self._wait_needed_locked()
-                if wait <= 0:
-                    break
-                self._lock.release()
-                try:
-                    cut_short = self.clock.sleep(wait, self.cancel)
-                finally:
-                    self._lock.acquire()
-                if not cut_short:
-                    self.waited += wait
+            self._wait_locked(for_slot=True)
             now = self.clock.now()
             if self._window_start is None or now >= self._window_start + self._window():
                 self._window_start = now

@@ -99,16 +99,7 @@ def _follow_invoice(
     if invoice.status is InvoiceStatus.VOIDED:
         if link.pushed_revision < invoice.revision or link.state is SyncState.FAILED:
             _settled(link, invoice.revision)  # voided on both sides: nothing left to send
-            journal.add(
-                SyncRecordType.INVOICE,
-                invoice.id,
-                label,
-                action=VOID,
-                outcome=SyncOutcome.SUCCEEDED,
-                direction=SyncDirection.PULL,
-                remote_id=document.ref.remote_id,
-                message=f"{what} and voided here: nothing left to send.",
-            )
+            _journal(journal, link, label, document, f"{what} and voided here: nothing left to send.")
         return
     try:
         check_can_void(invoice)
@@ -121,30 +112,12 @@ def _follow_invoice(
             link.state = SyncState.FAILED
             link.message = message
             counts.failed += 1
-            journal.add(
-                SyncRecordType.INVOICE,
-                invoice.id,
-                label,
-                action=VOID,
-                outcome=SyncOutcome.FAILED,
-                direction=SyncDirection.PULL,
-                remote_id=document.ref.remote_id,
-                message=message,
-            )
+            _journal(journal, link, label, document, message, outcome=SyncOutcome.FAILED)
         return
     void_invoice(session, invoice)
     _settled(link, invoice.revision)
     counts.voided_here += 1
-    journal.add(
-        SyncRecordType.INVOICE,
-        invoice.id,
-        label,
-        action=VOID,
-        outcome=SyncOutcome.SUCCEEDED,
-        direction=SyncDirection.PULL,
-        remote_id=document.ref.remote_id,
-        message=f"{what}; voided here too.",
-    )
+    _journal(journal, link, label, document, f"{what}; voided here too.")
 
 
 def _follow_credit_note(
@@ -159,17 +132,35 @@ def _follow_credit_note(
         return False
     void_credit_note(session, note)
     _settled(link, note.revision)
-    journal.add(
-        SyncRecordType.CREDIT_NOTE,
-        note.id,
+    _journal(
+        journal,
+        link,
         f"Credit note {note.number} on {note.invoice.number}",
-        action=VOID,
-        outcome=SyncOutcome.SUCCEEDED,
-        direction=SyncDirection.PULL,
-        remote_id=document.ref.remote_id,
-        message=f"{what}; voided here too, so invoice {note.invoice.number} is owing again by that much.",
+        document,
+        f"{what}; voided here too, so invoice {note.invoice.number} is owing again by that much.",
     )
     return True
+
+
+def _journal(
+    journal: JournalWriter,
+    link: SyncRecord,
+    label: str,
+    document: RemoteDocument,
+    message: str,
+    *,
+    outcome: SyncOutcome = SyncOutcome.SUCCEEDED,
+) -> None:
+    journal.add(
+        link.record_type,
+        link.local_id,
+        label,
+        action=VOID,
+        outcome=outcome,
+        direction=SyncDirection.PULL,
+        remote_id=document.ref.remote_id,
+        message=message,
+    )
 
 
 def _settled(link: SyncRecord, revision: int) -> None:
