@@ -2,8 +2,9 @@
 
 The sandbox's contacts go straight into its state file in one transaction, as Xero documents built by
 the sandbox's own ``contact_document`` (10,000 HTTP calls would test nothing more and take minutes).
-Its seeding hook (``SandboxServer.add_xero_contacts``) cannot mark a contact as a supplier, archive it or
-give it a contact number, which these tests need.
+The sandbox's seeding hook (``SandboxServer.add_xero_contacts``) can mark suppliers, archive contacts and
+give them numbers, but not fixed ContactIDs nor an UpdatedDateUTC of each contact's own, which these tests
+need (stable ids across runs, and If-Modified-Since reads).
 """
 
 from __future__ import annotations
