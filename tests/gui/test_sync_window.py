@@ -307,6 +307,51 @@ def test_the_sync_log_shows_xeros_refusal_and_retry_sends_it_once_fixed(
     assert not invoices.send_button.isEnabled()
 
 
+def test_an_invoice_voided_in_xero_shows_voided_here_after_sync_now_with_the_reason_in_the_log(
+    qtbot: QtBot,
+    books: Books,
+    business: Business,
+    xero_holds: XeroHolds,
+    controllers: list[SyncController],
+) -> None:
+    customer = business.customer("Lilly Pilly Nursery")
+    invoice = business.invoice(customer)
+    assert books.sync().exit_code == 0
+    number = business.number(invoice)
+    xero_id = xero_holds.invoice(number)["InvoiceID"]
+    sync_fixtures.in_xero(books, "POST", f"/Invoices/{xero_id}", {"Status": "VOIDED"})
+    controller = controller_for(books)
+    controllers.append(controller)
+    invoices = InvoicesView(books.factory, sync=controller)
+    qtbot.addWidget(invoices)
+    invoices.show()  # a list on screen reads itself again after a sync
+    log = SyncLogView(books.factory, sync=controller)
+    qtbot.addWidget(log)
+    log.show()
+    invoices.refresh()
+    invoices.select_id(invoice)
+    sync_column = invoices.model.columnCount() - 1
+
+    log.sync_now()
+    summary = finish(qtbot, controller)
+
+    assert isinstance(summary, SyncSummary) and summary.voided_here[SyncRecordType.INVOICE] == 1
+    qtbot.waitUntil(lambda: not log.reloader.running and not invoices.reloader.running)
+    invoices.select_id(invoice)
+    row = invoices.table.currentIndex().row()
+    status = next(
+        c for c in range(invoices.model.columnCount())
+        if invoices.model.headerData(c, Qt.Orientation.Horizontal) == "Status"
+    )
+    assert invoices.proxy.index(row, status).data() == "Voided"
+    shown = invoices.proxy.index(row, sync_column)
+    assert shown.data() == "Sent" and shown.data(Qt.ItemDataRole.ToolTipRole) == "Voided in Xero too."
+    assert not invoices.void_button.isEnabled() and not invoices.payment_button.isEnabled()
+    pulled = next(r for r in range(log.proxy.rowCount()) if number in log.proxy.index(r, 1).data())
+    assert log.proxy.index(pulled, 5).data() == "Succeeded"
+    assert log.proxy.index(pulled, 6).data().startswith("Voided in Xero on ")
+
+
 def test_preview_lists_what_the_next_sync_would_send_and_sends_nothing(
     qtbot: QtBot,
     qtmodeltester: Any,
