@@ -133,8 +133,10 @@ def test_an_invoice_voided_in_xero_with_a_payment_waiting_here_is_not_voided_unt
 
 
 def test_a_credit_note_voided_here_is_unallocated_and_voided_in_xero_then_its_invoice_can_be_voided(
-    books: Books, business: Business, xero_holds: XeroHolds
+    books_on_each_database: Books, xero_holds: XeroHolds
 ) -> None:
+    books = books_on_each_database
+    business = Business(books.database)
     invoice_id = business.invoice(business.customer("Redgum Joinery"), [("Labour", "5", "110.00")])  # 605
     books.sync()
     note_id, note_number = _credit(books, invoice_id, "55.00")
