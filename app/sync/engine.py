@@ -539,8 +539,27 @@ class SyncEngine:
             self._recorder.payments_checked(checked_at)
         run.progress(f"Checking invoices voided in {self.package.label}")
         for kind, what in ((DocumentKind.INVOICE, "invoices"), (DocumentKind.CREDIT_NOTE, "credit notes")):
-            self._pull(run, f"Voided {what} in {self.package.label}", partial(self._pull_voids, kind))
+            # Only documents we sent are followed: none sent, no call (Starter tier: 1,000 calls a day).
+            if self._any_sent(run, kind):
+                self._pull(run, f"Voided {what} in {self.package.label}", partial(self._pull_voids, kind))
         run.progress(advance=1)
+
+    def _any_sent(self, run: _Run, kind: DocumentKind) -> bool:
+        record_type = SyncRecordType.INVOICE if kind is DocumentKind.INVOICE else SyncRecordType.CREDIT_NOTE
+        with self.session_factory() as session:
+            return (
+                session.scalars(
+                    select(SyncRecord.id)
+                    .where(
+                        SyncRecord.package == run.scope.package,
+                        SyncRecord.tenant_id == run.scope.tenant_id,
+                        SyncRecord.record_type == record_type,
+                        SyncRecord.remote_id.is_not(None),
+                    )
+                    .limit(1)
+                ).first()
+                is not None
+            )
 
     def _pull(self, run: _Run, what: str, pull: Callable[[_Run], None]) -> bool:
         """One incremental pull, retried from its cursor after a passing fault (every page read so far is
