@@ -219,7 +219,7 @@ def check_can_void(invoice: Invoice) -> None:
     if invoice.amount_credited != ZERO:
         raise RuleError(
             f"Invoice {invoice.number} has {format_money(invoice.amount_credited)} of credit notes "
-            "allocated to it, so it cannot be voided."
+            "allocated to it. Void the credit notes (Credit notes…) before voiding it."
         )
 
 
