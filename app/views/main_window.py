@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QChildEvent, QEvent, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -17,15 +17,22 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.navigation import PAGES, Page, SessionFactory
+from app.views.sync_controller import SyncController
+from app.views.sync_status_bar import SyncStatusLabel
 
 _PAGE_ROLE = Qt.ItemDataRole.UserRole
 
 
 class MainWindow(QMainWindow):
-    """Attributes: ``navigation`` (QTreeWidget), ``stack`` (QStackedWidget), ``pages`` (screens by title).
+    """Attributes: ``navigation`` (QTreeWidget), ``stack`` (QStackedWidget), ``pages`` (screens by title),
+    ``sync_status`` (the status bar's line about the accounting package, once the window has its sync
+    controller; None before).
 
     Screens are built the first time they are shown, so start-up only pays for the first one. A screen
     that defines ``confirm_leave() -> bool`` is asked before the user navigates away (unsaved changes).
+
+    The window's ``SyncController`` is its child (``app.views.application.build_main_window`` makes it
+    so): the status bar follows it from the moment it becomes the window's child (``follow_sync``).
     """
 
     def __init__(
@@ -44,6 +51,7 @@ class MainWindow(QMainWindow):
         self._page_specs = {page.title: page for page in pages}
         self.pages: dict[str, QWidget] = {}
         self._current_title: str | None = None
+        self.sync_status: SyncStatusLabel | None = None
         self.setWindowTitle("LedgerBridge - Demo business" if demo else "LedgerBridge")
         self.setMinimumSize(720, 480)
 
@@ -97,7 +105,17 @@ class MainWindow(QMainWindow):
         refresh = getattr(widget, "refresh", None)
         if callable(refresh):
             refresh()
+        if self.sync_status is not None:
+            self.sync_status.refresh()  # e.g. just connected on Accounts Integration
         return widget
+
+    def follow_sync(self, sync: SyncController) -> SyncStatusLabel:
+        """Show where ``sync`` (the window's sync controller) and the connection stand in the status bar."""
+        if self.sync_status is None:
+            self.sync_status = SyncStatusLabel(sync, self._session_factory)
+            self.statusBar().addWidget(self.sync_status, 1)
+            self.sync_status.sync_log_asked.connect(self._on_sync_status_sync_log_asked)
+        return self.sync_status
 
     def current_page(self) -> QWidget:
         page = self.stack.currentWidget()
@@ -105,6 +123,16 @@ class MainWindow(QMainWindow):
         return page
 
     # -- behaviour
+    def childEvent(self, event: QChildEvent) -> None:
+        super().childEvent(event)
+        child = event.child()
+        if event.type() == QEvent.Type.ChildAdded and isinstance(child, SyncController):
+            self.follow_sync(child)
+
+    def _on_sync_status_sync_log_asked(self) -> None:
+        if "Sync Log" in self._page_specs and self._may_leave_current_page():
+            self.show_page("Sync Log")
+
     def _on_navigation_current_item_changed(
         self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None
     ) -> None:
