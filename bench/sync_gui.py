@@ -135,7 +135,7 @@ def stall(args: argparse.Namespace, bench: ModuleType, home: Path) -> None:
     )
     from app.views.application import window_sync
 
-    sandbox = bench.start_sandbox(home / "sandbox.db", as_is=False)
+    sandbox = bench.start_sandbox(home / "sandbox.db")
     try:
         sandbox.control("POST", "/limits", {"concurrent": 1000, "per_minute": 10**9, "per_day": 10**9})
         books = bench.prepare(home, sandbox, args.invoices, customers=args.customers)
@@ -201,7 +201,7 @@ def latency(args: argparse.Namespace, bench: ModuleType, home: Path) -> None:
     from app.views.application import window_sync
 
     state = home / "sandbox.db"
-    sandbox = bench.start_sandbox(state, as_is=False)
+    sandbox = bench.start_sandbox(state)
     try:
         books = bench.prepare(home, sandbox, 0, customers=1)
         drafts: list[tuple[int, str]] = []
