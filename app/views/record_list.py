@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.table_models import SORT_ROLE, Column, RecordTableModel
+from app.views.table_models import Column, RecordFilterProxyModel, RecordTableModel
 
 R = TypeVar("R")
 
@@ -26,8 +26,9 @@ R = TypeVar("R")
 class RecordListView(QWidget, Generic[R]):
     """Layout of a list screen. Signals: ``selection_changed()``, ``activated(row)`` (double-click/Enter).
 
-    Attributes: ``title``, ``filter_edit``, ``table``, ``model`` (a RecordTableModel), ``proxy``,
-    ``count_label``; ``add_button(text)`` puts a button on the screen's bar.
+    Attributes: ``title``, ``filter_edit``, ``table``, ``model`` (a RecordTableModel, which sorts its
+    rows), ``proxy`` (a RecordFilterProxyModel: the filter box's filter), ``count_label``;
+    ``add_button(text)`` puts a button on the screen's bar.
     """
 
     selection_changed = Signal()
@@ -44,11 +45,9 @@ class RecordListView(QWidget, Generic[R]):
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
         self.model: RecordTableModel[R] = RecordTableModel(columns, parent=self)
-        self.proxy = QSortFilterProxyModel(self)
+        # The proxy only filters: sorting (a heading click, ``table.sortByColumn``) is the model's own.
+        self.proxy = RecordFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
