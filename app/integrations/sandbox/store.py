@@ -15,8 +15,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String, Text, TypeDecorator, create_engine, event, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
 
 class UTCTime(TypeDecorator[dt.datetime]):
@@ -66,6 +78,25 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _add_missing_columns(connection: Connection) -> None:
+    """Columns and indexes added to a table since a state file was made (``create_all`` makes only
+    missing tables). A state file outlives the version that made it (``ledgerbridge sandbox --state``),
+    and every column added since is nullable, so adding it leaves the rows as they were; whatever fills it
+    in for the rows already there runs after (``xero.records.ensure_index_keys``)."""
+    inspector = inspect(connection)
+    for table in SandboxBase.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable or column.primary_key:
+                raise RuntimeError(f"cannot add column {table.name}.{column.name} to an existing state file")
+            definition = CreateColumn(column).compile(dialect=connection.dialect)
+            connection.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {definition}')
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
+
+
 class SandboxStore:
     """The state file: ``transaction()`` gives a Session inside one committed (or rolled back) unit.
 
@@ -82,7 +113,9 @@ class SandboxStore:
         event.listen(self.engine, "begin", self._begin_immediate)
         self._sessions: Callable[[], Session] = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
-        SandboxBase.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            SandboxBase.metadata.create_all(connection)
+            _add_missing_columns(connection)
 
     @staticmethod
     def _begin_immediate(connection: Any) -> None:

@@ -21,7 +21,7 @@ from app.integrations.sandbox.web import Router, WebRequest, WebResponse
 from app.integrations.sandbox.xero import wire
 from app.integrations.sandbox.xero.records import Document, Records
 from app.integrations.sandbox.xero.tables import XeroOrganisation
-from app.integrations.sandbox.xero.where import WhereError, apply_order, parse_where
+from app.integrations.sandbox.xero.where import WhereError, apply_order, parse_where, pinned_texts
 
 API_BASE = "/xero/api/api.xro/2.0"
 DEFAULT_PAGE_SIZE = 100
@@ -133,6 +133,18 @@ def filtered(call: ApiCall, documents: list[Document], *, default_order: str | N
     except WhereError as exc:
         raise Unreadable(query_parse_error(str(exc))) from exc
     return documents
+
+
+def where_pins(call: ApiCall, path: str) -> frozenset[str] | None:
+    """The texts (lower case) the call's ``where`` pins field ``path`` to (see ``pinned_texts``), or None:
+    what a read may look up through an index before ``filtered`` applies the whole filter."""
+    where = call.request.arg("where")
+    if not where or not where.strip():
+        return None
+    try:
+        return pinned_texts(where, path)
+    except WhereError:
+        return None  # ``filtered`` answers it with Xero's QueryParseException
 
 
 def page_of(call: ApiCall, documents: list[Document]) -> tuple[list[Document], dict[str, int] | None]:

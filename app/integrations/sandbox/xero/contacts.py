@@ -18,7 +18,7 @@ from app.integrations.sandbox.xero.accounting import (
     page_of,
     run_batch,
 )
-from app.integrations.sandbox.xero.records import Document
+from app.integrations.sandbox.xero.records import Document, contact_name_key, contact_number_key
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -84,8 +84,29 @@ def find_contact(call: ApiCall, handle: str) -> Document | None:
     """A contact by ContactID, else by ContactNumber (``GET /Contacts/{ContactNumber}``)."""
     if is_guid(handle):
         return call.records.get("Contact", handle)
-    matches = [c for c in call.records.all("Contact") if c.get("ContactNumber") == handle]
+    return by_number(call, handle)
+
+
+def by_number(call: ApiCall, number: Any) -> Document | None:
+    """The contact whose ContactNumber is ``number`` exactly (the last changed, should two hold it)."""
+    key = contact_number_key(number)
+    # Not text: compared with every contact's, as given (a JSON number matches no text number).
+    candidates = call.records.all("Contact") if key is None else call.records.matching("Contact", keys=[key])
+    matches = [c for c in candidates if c.get("ContactNumber") == number]
     return matches[-1] if matches else None
+
+
+def by_name(call: ApiCall, name: str) -> Document | None:
+    """The active contact called ``name`` (without regard to case; the first changed, should two be)."""
+    candidates = call.records.matching("Contact", folded_keys=[contact_name_key(name)])
+    return next(
+        (
+            c
+            for c in candidates
+            if str(c.get("Name", "")).lower() == name.lower() and c.get("ContactStatus") == "ACTIVE"
+        ),
+        None,
+    )
 
 
 def contact_summary(contact: Document) -> Document:
@@ -129,7 +150,7 @@ def with_balances(call: ApiCall, contact: Document) -> Document:
     today = call.now.date()
     receivable = {"Outstanding": Decimal(0), "Overdue": Decimal(0)}
     payable = {"Outstanding": Decimal(0), "Overdue": Decimal(0)}
-    for invoice in call.records.all("Invoice"):
+    for invoice in call.records.matching("Invoice", contact_keys=[str(contact["ContactID"]).lower()]):
         if (invoice.get("Contact") or {}).get("ContactID") != contact["ContactID"]:
             continue
         if invoice.get("Status") != "AUTHORISED":
@@ -176,7 +197,10 @@ def _problems(call: ApiCall, candidate: Document, own_id: str | None) -> list[st
     if status not in {"ACTIVE", "ARCHIVED", "GDPRREQUEST"}:
         problems.append(f"'{status}' is not a valid contact status.")
     number = str(candidate.get("ContactNumber") or "")
-    for other in call.records.all("Contact"):
+    # Only the contacts that could clash are read: those of this name or this number.
+    names = [contact_name_key(name)] if name and status == "ACTIVE" else []
+    numbers = [number] if number else []
+    for other in call.records.matching("Contact", keys=numbers, folded_keys=names):
         if other["ContactID"] == own_id:
             continue
         if (

@@ -34,7 +34,7 @@ from app.integrations.sandbox.xero.identity import (
     AccessGrant,
     XeroIdentity,
 )
-from app.integrations.sandbox.xero.records import Records
+from app.integrations.sandbox.xero.records import Records, ensure_index_keys
 from app.integrations.sandbox.xero.seed import seed_demo_organisations
 from app.integrations.sandbox.xero.tables import XeroIdempotentReply, XeroOrganisation
 from app.integrations.sandbox.xero.xml import to_xml
@@ -66,6 +66,7 @@ class XeroSandbox:
         self.routes = AccountingRoutes()
         for module in (settings, contacts, invoices, payments):
             module.register(self.routes)
+        ensure_index_keys(store)
         seed_demo_organisations(store, clock.now())
 
     def endpoints(self, base_url: str) -> dict[str, str]:
@@ -82,6 +83,7 @@ class XeroSandbox:
         """Back to the freshly seeded demo organisations (the state file was wiped by the caller)."""
         self.identity.forget_keys()
         self.limiter.reset()
+        ensure_index_keys(self._store)
         seed_demo_organisations(self._store, self._clock.now())
 
     def is_api(self, request: WebRequest) -> bool:

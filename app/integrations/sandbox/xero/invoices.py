@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,8 +27,9 @@ from app.integrations.sandbox.xero.accounting import (
     modified_since,
     page_of,
     run_batch,
+    where_pins,
 )
-from app.integrations.sandbox.xero.contacts import contact_summary, is_guid
+from app.integrations.sandbox.xero.contacts import by_name, by_number, contact_summary, is_guid
 from app.integrations.sandbox.xero.records import Document, Records
 from app.integrations.sandbox.xero.settings import ACCOUNT_CLASS
 from app.integrations.sandbox.xero.tables import XeroOrganisation
@@ -171,15 +173,36 @@ def _listing(call: ApiCall, kind: DocumentKind, documents: list[Document]) -> We
     return call.ok(kind.collection, result, **extra)
 
 
+def _documents(
+    call: ApiCall, kind: DocumentKind, *, numbers: Collection[str] = (), contacts: Collection[str] = ()
+) -> list[Document]:
+    """The documents a read could answer with, in Xero's default order: only those under the numbers or
+    contacts asked for (``InvoiceNumbers``, ``ContactIDs``, or a ``where`` that pins the number or
+    contact), through their indexes, when the call asks for some; else every one. The caller still
+    applies each filter."""
+    since = modified_since(call.request)
+    if numbers:
+        return call.records.matching(kind.kind, keys=numbers, modified_since=since)
+    pinned_numbers = where_pins(call, kind.number_field)
+    if pinned_numbers is not None:
+        return call.records.matching(kind.kind, folded_keys=pinned_numbers, modified_since=since)
+    pinned_contacts = where_pins(call, "Contact.ContactID")
+    if contacts or pinned_contacts is not None:
+        return call.records.matching(
+            kind.kind, contact_keys=contacts or pinned_contacts or (), modified_since=since
+        )
+    return call.records.all(kind.kind, modified_since=since)
+
+
 def get_invoices(call: ApiCall) -> WebResponse:
-    documents = call.records.all("Invoice", modified_since=modified_since(call.request))
     ids = {i.lower() for i in id_list(call, "IDs")}
+    numbers = set(id_list(call, "InvoiceNumbers"))
+    contacts = {i.lower() for i in id_list(call, "ContactIDs")}
+    documents = _documents(call, INVOICE, numbers=numbers, contacts=contacts)
     if ids:
         documents = [d for d in documents if d["InvoiceID"].lower() in ids]
-    numbers = set(id_list(call, "InvoiceNumbers"))
     if numbers:
         documents = [d for d in documents if d.get("InvoiceNumber") in numbers]
-    contacts = {i.lower() for i in id_list(call, "ContactIDs")}
     if contacts:
         documents = [d for d in documents if d["Contact"]["ContactID"].lower() in contacts]
     if call.flag("createdByMyApp"):
@@ -196,8 +219,7 @@ def get_invoices(call: ApiCall) -> WebResponse:
 
 
 def get_credit_notes(call: ApiCall) -> WebResponse:
-    documents = call.records.all("CreditNote", modified_since=modified_since(call.request))
-    return _listing(call, CREDIT_NOTE, documents)
+    return _listing(call, CREDIT_NOTE, _documents(call, CREDIT_NOTE))
 
 
 def get_one(call: ApiCall, kind: DocumentKind) -> WebResponse:
@@ -255,18 +277,10 @@ def _resolve_contact(call: ApiCall, reference: Any) -> Document:
     else:
         number = reference.get("ContactNumber")
         name = str(reference.get("Name") or "").strip()
-        everyone = call.records.all("Contact")
         if number:
-            contact = next((c for c in reversed(everyone) if c.get("ContactNumber") == number), None)
+            contact = by_number(call, number)
         if contact is None and name:
-            contact = next(
-                (
-                    c
-                    for c in everyone
-                    if str(c.get("Name", "")).lower() == name.lower() and c.get("ContactStatus") == "ACTIVE"
-                ),
-                None,
-            )
+            contact = by_name(call, name)
         if contact is None and name:
             # A contact given by a new name is created with the document, as Xero does.
             from app.integrations.sandbox.xero.contacts import save_contact

@@ -1,7 +1,8 @@
 """The Xero emulator's tables in the sandbox state file.
 
 Identity (consents, codes, tokens, connections) is relational. Accounting records are kept as Xero's own
-JSON documents (exactly what a GET returns), with the columns the emulator looks them up by beside them.
+JSON documents (exactly what a GET returns), with the columns the emulator looks them up by beside them,
+each indexed, so that a look-up reads the records it is after, not every record of the organisation.
 Tokens and codes are stored only as SHA-256 digests, as a real identity server would.
 """
 
@@ -98,14 +99,24 @@ class XeroRecord(SandboxBase):
     __tablename__ = "xero_record"
     __table_args__ = (
         Index("ix_xero_record_lookup", "tenant_id", "kind", "lookup_key"),
+        Index("ix_xero_record_folded", "tenant_id", "kind", "folded_key"),
+        Index("ix_xero_record_contact", "tenant_id", "kind", "contact_key"),
         Index("ix_xero_record_updated", "tenant_id", "kind", "updated_utc"),
+        # The highest creation number, read once per call that creates a record (``Records``).
+        Index("ix_xero_record_sequence", "tenant_id", "sequence"),
     )
 
     tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    #: The record's other unique handle: account or item code, invoice or credit note number, tax type.
+    #: The record's other handle, compared exactly: account or item code, invoice or credit note number,
+    #: tax type, a contact's ContactNumber.
     lookup_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: What Xero compares without case: a contact's name (trimmed), an invoice or credit note's number;
+    #: all lower case (``records.index_keys``).
+    folded_key: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: The contact an invoice or credit note is for: its ContactID in lower case.
+    contact_key: Mapped[str | None] = mapped_column(String(64), default=None)
     updated_utc: Mapped[dt.datetime]
     #: Creation order, the tie-break of Xero's default ordering.
     sequence: Mapped[int] = mapped_column(Integer)

@@ -19,6 +19,8 @@ from typing import Any
 from app.integrations.sandbox.xero.wire import parse_msdate
 
 Predicate = Callable[[dict[str, Any]], bool]
+#: Field path (lower case) -> the texts (lower case) it must equal for a document to match.
+Pins = dict[str, frozenset[str]]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -89,6 +91,27 @@ def _comparable(value: Any, like: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """A parsed part of the filter: its predicate, and the fields it pins to a few texts."""
+
+    predicate: Predicate
+    pins: Pins
+
+
+def _both(left: Pins, right: Pins) -> Pins:
+    """Both hold: a field pinned by either stays pinned (to the texts both allow, if both pin it)."""
+    pins = dict(left)
+    for path, texts in right.items():
+        pins[path] = pins[path] & texts if path in pins else texts
+    return pins
+
+
+def _either(left: Pins, right: Pins) -> Pins:
+    """Either holds: only a field pinned by both sides stays pinned, to the texts either allows."""
+    return {path: texts | right[path] for path, texts in left.items() if path in right}
+
+
 class _Parser:
     def __init__(self, tokens: list[_Token]) -> None:
         self._tokens = tokens
@@ -109,37 +132,43 @@ class _Parser:
         if token.text != text:
             raise WhereError(f"Expected '{text}' but found '{token.text}' in the where clause")
 
-    def parse(self) -> Predicate:
-        predicate = self._or()
+    def parse(self) -> _Clause:
+        clause = self._or()
         if self._peek() is not None:
             raise WhereError(f"Unexpected '{self._next().text}' in the where clause")
-        return predicate
+        return clause
 
-    def _or(self) -> Predicate:
+    def _or(self) -> _Clause:
         left = self._and()
         while (token := self._peek()) is not None and token.text.upper() in {"OR", "||"}:
             self._next()
             right = self._and()
-            left = (lambda a, b: lambda d: a(d) or b(d))(left, right)
+            left = _Clause(
+                (lambda a, b: lambda d: a(d) or b(d))(left.predicate, right.predicate),
+                _either(left.pins, right.pins),
+            )
         return left
 
-    def _and(self) -> Predicate:
+    def _and(self) -> _Clause:
         left = self._not()
         while (token := self._peek()) is not None and token.text.upper() in {"AND", "&&"}:
             self._next()
             right = self._not()
-            left = (lambda a, b: lambda d: a(d) and b(d))(left, right)
+            left = _Clause(
+                (lambda a, b: lambda d: a(d) and b(d))(left.predicate, right.predicate),
+                _both(left.pins, right.pins),
+            )
         return left
 
-    def _not(self) -> Predicate:
+    def _not(self) -> _Clause:
         token = self._peek()
         if token is not None and token.text.upper() in {"NOT", "!"}:
             self._next()
-            inner = self._not()
-            return lambda d: not inner(d)
+            inner = self._not().predicate
+            return _Clause(lambda d: not inner(d), {})
         return self._primary()
 
-    def _primary(self) -> Predicate:
+    def _primary(self) -> _Clause:
         token = self._next()
         if token.text == "(":
             inner = self._or()
@@ -157,7 +186,7 @@ class _Parser:
                 self._next()
                 argument = self._value()
                 self._expect(")")
-                return self._text_method(path[: -len(method) - 1], method, argument)
+                return _Clause(self._text_method(path[: -len(method) - 1], method, argument), {})
         following = self._peek()
         if (
             following is None
@@ -165,10 +194,14 @@ class _Parser:
             or following.text not in {"==", "=", "!=", "<>", "<", "<=", ">", ">="}
         ):
             # A bare boolean field: ``IsCustomer``.
-            return lambda d: bool(field_value(d, path))
+            return _Clause(lambda d: bool(field_value(d, path)), {})
         operator = self._next().text
         value = self._value()
-        return self._comparison(path, operator, value)
+        pins: Pins = {}
+        if operator in {"==", "="} and isinstance(value, str):
+            # Text compares without case (``_comparable``): the field's text, lowered, is this one.
+            pins = {path.lower(): frozenset([value.lower()])}
+        return _Clause(self._comparison(path, operator, value), pins)
 
     def _value(self) -> Any:
         token = self._next()
@@ -257,7 +290,16 @@ class _Parser:
 
 def parse_where(text: str) -> Predicate:
     """A predicate over Xero documents for the ``where`` text (raises WhereError)."""
-    return _Parser(_tokens(text)).parse()
+    return _Parser(_tokens(text)).parse().predicate
+
+
+def pinned_texts(text: str, path: str) -> frozenset[str] | None:
+    """The texts (lower case) that field ``path`` (``CreditNoteNumber``, ``Contact.ContactID``; any case)
+    must equal, compared without case, for a document to match the ``where`` text, or None when the
+    filter does not pin it. ``CreditNoteNumber=="CN-1" OR CreditNoteNumber=="CN-2"`` pins it to two;
+    ``Type=="ACCREC" AND InvoiceNumber=="INV-1"`` to one; a ``NOT``, an ``OR`` with a side that leaves it
+    free, or any other comparison, to none. Raises WhereError as ``parse_where`` does."""
+    return _Parser(_tokens(text)).parse().pins.get(path.lower())
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
