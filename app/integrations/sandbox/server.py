@@ -279,6 +279,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LedgerBridgeSandbox/1.0"
     timeout = IDLE_CONNECTION_SECONDS
+    # An answer goes out as two writes (head, then body). With Nagle's algorithm on, the body waits for
+    # the client to acknowledge the head, which a keep-alive client delays by up to 40 ms (delayed ACK):
+    # ~40 ms added to most calls. Sent at once instead, as a real server would.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def do_GET(self) -> None:
