@@ -19,6 +19,7 @@ from app.db import Database
 from app.integrations.sandbox.server import SandboxServer
 from app.integrations.sandbox.web import dump_json
 from app.integrations.sandbox.xero import wire
+from app.integrations.sandbox.xero.records import index_keys
 from app.integrations.sandbox.xero.seed import DEMO_COMPANY_TENANT_ID, SeedContact, contact_document
 from app.integrations.sandbox.xero.tables import XeroRecord
 from app.integrations.xero import parse_xero_datetime
@@ -99,12 +100,15 @@ def seed_contacts(
             document = _document(spec, customer_ids)
             document["UpdatedDateUTC"] = wire.msdate(stamp)
             versions[index] = version_of(stamp)
+            # The keys the sandbox finds a contact by (ContactNumber, name), as its own saves store them.
+            keys = index_keys("Contact", document, None)
             rows.append(
                 {
                     "tenant_id": DEMO_COMPANY_TENANT_ID,
                     "kind": "Contact",
                     "record_id": spec.id.lower(),
-                    "lookup_key": None,
+                    "lookup_key": keys.lookup,
+                    "folded_key": keys.folded,
                     "updated_utc": stamp,
                     "sequence": sequence + position + 1,
                     "document": dump_json(document),
