@@ -20,6 +20,10 @@ CASES = {
     "startup": (["--runs", "1"], "peak RSS"),
     "chart_refresh": (["--accounts", "200", "--runs", "1"], "longest stall"),
     "import_customers": (["--runs", "1", "--sizes", "200", "--skip-end-to-end"], "peak memory"),
+    "sandbox_lookups": (
+        ["--contacts", "50", "--invoices", "50", "--credit-notes", "20", "--calls", "3"],
+        "median",
+    ),
     "sync": (["--invoices", "60", "--skip-gui", "--skip-limited", "--skip-latency"], "ms per invoice"),
     "sync_gui": (["--invoices", "40", "--customers", "5", "--skip-latency"], "longest stall"),
     "table_sort": (["--rows", "200", "--runs", "1"], "median over the columns"),
