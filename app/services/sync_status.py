@@ -130,23 +130,32 @@ def invoice_sync_state(
             SyncStanding.NOT_DUE,
             f"Dated before the invoice start date ({start_date:%d %b %Y}): never sent to {name}.",
         )
-    pushed = link.pushed_revision or 0
-    if link.remote_id and pushed >= revision:
-        if status is InvoiceStatus.VOIDED:
-            return RecordSyncState(SyncStanding.SENT, f"Voided in {name} too.")
-        return RecordSyncState(SyncStanding.SENT, f"In {name}, up to date.")
+    return _document_standing(
+        name,
+        voided=status is InvoiceStatus.VOIDED,
+        revision=revision,
+        link=link,
+        up_to_date=f"In {name}, up to date.",
+        behind=f"Changed since it was sent; {name} is updated at the next sync.",
+        new=f"Goes to {name} at the next sync.",
+    )
+
+
+def _document_standing(
+    name: str, *, voided: bool, revision: int, link: LinkColumns, up_to_date: str, behind: str, new: str
+) -> RecordSyncState:
+    """A document's standing once it is due at all: sent, failed, waiting (new, behind, or a void to go)."""
+    held = bool(link.remote_id)
+    if held and (link.pushed_revision or 0) >= revision:
+        return RecordSyncState(SyncStanding.SENT, f"Voided in {name} too." if voided else up_to_date, held)
     failed = _failure(link)
     if failed is not None:
-        return failed
-    if status is InvoiceStatus.VOIDED and not link.remote_id:
+        return replace(failed, in_package=held)
+    if voided and not held:
         return RecordSyncState(SyncStanding.NOT_DUE, f"Voided before it was sent: nothing goes to {name}.")
-    if link.remote_id:
-        if status is InvoiceStatus.VOIDED:
-            return RecordSyncState(SyncStanding.WAITING, f"Voided here; voided in {name} at the next sync.")
-        return RecordSyncState(
-            SyncStanding.WAITING, f"Changed since it was sent; {name} is updated at the next sync."
-        )
-    return RecordSyncState(SyncStanding.WAITING, f"Goes to {name} at the next sync.")
+    if voided:
+        return RecordSyncState(SyncStanding.WAITING, f"Voided here; voided in {name} at the next sync.", held)
+    return RecordSyncState(SyncStanding.WAITING, behind if held else new, held)
 
 
 def customer_sync_state(
@@ -191,28 +200,6 @@ def credit_note_sync_state(
     link: LinkColumns,
 ) -> RecordSyncState:
     """A credit note's standing: it follows its invoice (start date, sent first), then is allocated."""
-    state = _credit_note_standing(
-        package=package,
-        start_date=start_date,
-        invoice_date=invoice_date,
-        invoice_sent=invoice_sent,
-        voided=voided,
-        revision=revision,
-        link=link,
-    )
-    return replace(state, in_package=bool(link.remote_id)) if package is not None else state
-
-
-def _credit_note_standing(
-    *,
-    package: AccountingPackage | None,
-    start_date: dt.date | None,
-    invoice_date: dt.date,
-    invoice_sent: bool,
-    voided: bool,
-    revision: int,
-    link: LinkColumns,
-) -> RecordSyncState:
     if package is None:
         return NOT_CONNECTED
     name = package.label
@@ -220,25 +207,19 @@ def _credit_note_standing(
         return RecordSyncState(
             SyncStanding.NOT_DUE, f"Its invoice is not sent to {name} (before the invoice start date)."
         )
-    pushed = link.pushed_revision or 0
-    if link.remote_id and pushed >= revision:
-        if voided:
-            return RecordSyncState(SyncStanding.SENT, f"Voided in {name} too.")
-        return RecordSyncState(SyncStanding.SENT, f"In {name}, allocated to its invoice.")
-    failed = _failure(link)
-    if failed is not None:
-        return failed
-    if voided and not link.remote_id:
-        return RecordSyncState(SyncStanding.NOT_DUE, f"Voided before it was sent: nothing goes to {name}.")
-    if voided:
-        return RecordSyncState(SyncStanding.WAITING, f"Voided here; voided in {name} at the next sync.")
-    if link.remote_id:
-        return RecordSyncState(SyncStanding.WAITING, f"In {name}; allocated to its invoice at the next sync.")
-    if not invoice_sent:
-        return RecordSyncState(
-            SyncStanding.WAITING, f"Goes to {name} right after its invoice, at the next sync."
-        )
-    return RecordSyncState(SyncStanding.WAITING, f"Goes to {name} at the next sync.")
+    return _document_standing(
+        name,
+        voided=voided,
+        revision=revision,
+        link=link,
+        up_to_date=f"In {name}, allocated to its invoice.",
+        behind=f"In {name}; allocated to its invoice at the next sync.",
+        new=(
+            f"Goes to {name} at the next sync."
+            if invoice_sent
+            else f"Goes to {name} right after its invoice, at the next sync."
+        ),
+    )
 
 
 def credit_note_sync_states(session: Session, invoice_id: int) -> dict[int, RecordSyncState]:
