@@ -77,8 +77,11 @@ class RecordListView(QWidget, Generic[R]):
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
 
+        #: The row chosen before the filter box hid it: chosen again once the filter shows it again.
+        self._hidden_choice: R | None = None
+
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.table.doubleClicked.connect(lambda index: self.activated.emit(self._row_for(index.row())))
         self.model.modelReset.connect(self._update_count)
         self.proxy.rowsInserted.connect(self._update_count)
@@ -127,8 +130,23 @@ class RecordListView(QWidget, Generic[R]):
         return self.model.row_at(source.row())
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
+        chosen = self.selected() or self._hidden_choice
         self.proxy.setFilterFixedString(text)
         self._update_count()
+        if chosen is None:
+            return
+        # Qt moves the selection to a neighbour of a row the filter hides, often out of sight: the
+        # screen's buttons would then act on a row nobody chose. Keep the chosen row, or none.
+        if self.select(chosen):
+            self.table.scrollTo(self.table.currentIndex())
+        else:
+            self.table.selectionModel().clear()
+            self._hidden_choice = chosen
+
+    def _on_table_selection_changed(self) -> None:
+        if self.table.selectionModel().hasSelection():
+            self._hidden_choice = None
+        self.selection_changed.emit()
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

@@ -291,3 +291,23 @@ def test_the_model_answers_nothing_for_a_place_outside_the_table(qtmodeltester: 
     assert not model.index(0, 0, model.index(0, 0)).isValid()  # a table: no children
     assert model.index(2, 1).data() == "Bondi Bakery 2"
     assert model.data(QModelIndex(), Qt.ItemDataRole.UserRole + 1) is None
+
+
+def test_a_row_the_filter_hides_is_not_swapped_for_another(qtbot: QtBot, view: RecordListView[Row]) -> None:
+    """Qt moves the selection of a row the filter hides to a neighbour: the screen's buttons would then
+    act on a row nobody chose. The list chooses nothing instead, and the row again once it shows."""
+    view.show()
+    view.select(ROWS[1])  # Harbourside Cafe
+    with qtbot.waitSignal(view.selection_changed):
+        view.filter_edit.setText("bondi")
+    assert view.selected() is None
+    assert not view.table.currentIndex().isValid()
+    view.filter_edit.setText("bondi bakery")  # still hidden: still nothing chosen
+    assert view.selected() is None
+    view.filter_edit.clear()
+    assert view.selected() is ROWS[1]
+    # A row chosen meanwhile is the choice from then on.
+    view.filter_edit.setText("coogee")
+    view.table.selectRow(0)
+    view.filter_edit.clear()
+    assert view.selected() is ROWS[5]
