@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QByteArray, QChildEvent, QEvent, QSettings, Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QLabel,
     QMainWindow,
     QSplitter,
@@ -131,7 +132,12 @@ class MainWindow(QMainWindow):
 
     def _on_sync_status_sync_log_asked(self) -> None:
         if "Sync Log" in self._page_specs and self._may_leave_current_page():
-            self.show_page("Sync Log")
+            page = self.show_page("Sync Log")
+            # The line's link is on the failures still to fix: show those, however old (the Sync Log
+            # loads only its newest attempts otherwise).
+            only_to_fix = getattr(page, "attention_check", None)
+            if isinstance(only_to_fix, QCheckBox):
+                only_to_fix.setChecked(True)
 
     def _on_navigation_current_item_changed(
         self, current: QTreeWidgetItem | None, previous: QTreeWidgetItem | None
@@ -178,4 +184,6 @@ class MainWindow(QMainWindow):
         if self._current_title:
             self._settings.setValue("window/page", self._current_title)
         self._settings.sync()
+        if self.sync_status is not None:
+            self.sync_status.shutdown()
         super().closeEvent(event)
