@@ -133,15 +133,15 @@ class RecordListView(QWidget, Generic[R]):
         chosen = self.selected() or self._hidden_choice
         self.proxy.setFilterFixedString(text)
         self._update_count()
-        if chosen is None:
-            return
         # Qt moves the selection to a neighbour of a row the filter hides, often out of sight: the
-        # screen's buttons would then act on a row nobody chose. Keep the chosen row, or none.
-        if self.select(chosen):
+        # screen's buttons would then act on a row nobody chose. Keep the chosen row in view, or choose
+        # none and show the first rows that match.
+        if chosen is not None and self.select(chosen):
             self.table.scrollTo(self.table.currentIndex())
-        else:
-            self.table.selectionModel().clear()
-            self._hidden_choice = chosen
+            return
+        self.table.selectionModel().clear()
+        self._hidden_choice = chosen
+        self.table.scrollToTop()
 
     def _on_table_selection_changed(self) -> None:
         if self.table.selectionModel().hasSelection():

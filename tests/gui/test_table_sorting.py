@@ -296,18 +296,23 @@ def test_the_model_answers_nothing_for_a_place_outside_the_table(qtmodeltester: 
 def test_a_row_the_filter_hides_is_not_swapped_for_another(qtbot: QtBot, view: RecordListView[Row]) -> None:
     """Qt moves the selection of a row the filter hides to a neighbour: the screen's buttons would then
     act on a row nobody chose. The list chooses nothing instead, and the row again once it shows."""
+    view.resize(600, 200)
     view.show()
+    view.set_rows([*ROWS, *(Row(n, f"INV-{n}", "Bondi Bakery", None, None, False) for n in range(7, 40))])
     view.select(ROWS[1])  # Harbourside Cafe
+    view.table.scrollToBottom()
     with qtbot.waitSignal(view.selection_changed):
         view.filter_edit.setText("bondi")
     assert view.selected() is None
     assert not view.table.currentIndex().isValid()
+    assert view.table.verticalScrollBar().value() == 0  # the first rows that match are in sight
     view.filter_edit.setText("bondi bakery")  # still hidden: still nothing chosen
     assert view.selected() is None
     view.filter_edit.clear()
     assert view.selected() is ROWS[1]
-    # A row chosen meanwhile is the choice from then on.
+    # A row chosen meanwhile is the choice from then on, kept in sight.
     view.filter_edit.setText("coogee")
     view.table.selectRow(0)
     view.filter_edit.clear()
     assert view.selected() is ROWS[5]
+    assert view.table.visualRect(view.table.currentIndex()).intersects(view.table.viewport().rect())
