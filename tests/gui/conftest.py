@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,13 @@ from PySide6.QtCore import QSettings, QtMsgType, qInstallMessageHandler
 
 from app.db import Database
 from app.views.main_window import MainWindow
+
+
+@pytest.fixture(autouse=True)
+def _collect_leftover_qt_objects() -> None:
+    """Free the earlier tests' leftover Qt wrappers here, on the GUI thread: left to a collection that a
+    worker thread happens to trigger, PySide6 deletes them from that thread and can crash the run."""
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)
